@@ -1,0 +1,206 @@
+"""Offline colorization metrics in raw units, vectorised over a batch of images (NumPy).
+
+The prediction is judged as the user sees it: the predicted ab joined with the *true* L
+(the network never changes L), converted to sRGB for the RGB metrics. Inputs:
+
+- ``rgb_true``: ``(N, H, W, 3)`` uint8 0..255, or float in [0, 1];
+- ``ab_pred``: ``(N, H, W, 2)`` float, ab units (about -128..127; ``color.denormalize_ab``
+  turns a network output into these).
+
+Per-image metrics (:func:`evaluate_images`, each an ``(N,)`` float64 array):
+
+===================  ======================================================================
+``ab_mae``           mean |Δa|, |Δb| over pixels and both channels (ab units)
+``delta_e``          ΔE76: mean per-pixel Euclidean Lab distance; L is shared, so ||Δab||₂
+``psnr``             on sRGB in [0, 1] (MAX = 1), against the original image; capped at
+                     100 dB (a perfect prediction differs from the original only by float32
+                     round-off in Lab -> RGB, and identical images would give infinity)
+``ssim``             skimage's ``structural_similarity`` with ``gaussian_weights=True``,
+                     sigma 1.5 (11x11 window), ``use_sample_covariance=False``,
+                     ``data_range=1``, averaged over R, G, B; vectorised here (same numbers)
+``chroma_pred/true`` mean sqrt(a² + b²)
+``colorfulness_*``   Hasler & Süsstrunk 2003 on RGB 0..255: rg = R - G, yb = (R + G)/2 - B,
+                     M = sqrt(σ_rg² + σ_yb²) + 0.3 sqrt(μ_rg² + μ_yb²) (population σ)
+``auc``              Zhang et al.'s AuC, percent: e = ||ab_pred - ab_true||₂ per pixel,
+                     CMF(t) = P(e <= t) for t = 0, 1, ..., 150 (151 thresholds),
+                     AuC = 100 * mean over t of CMF(t). A constant error of 10 gives
+                     100 * 141 / 151.
+===================  ======================================================================
+
+Lab <-> RGB uses ``colorization.color`` (the same maths as training).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from colorization import color
+
+PSNR_CAP_DB = 100.0
+AUC_MAX_THRESHOLD = 150  # ab units; thresholds are 0, 1, ..., 150
+SSIM_SIGMA = 1.5
+SSIM_TRUNCATE = 3.5  # skimage's: window radius int(3.5 * 1.5 + 0.5) = 5 -> 11x11
+_PIXELS_PER_CHUNK = 256 * 100 * 100  # bounds memory: 256 images of 100x100 at a time
+
+PER_IMAGE_KEYS = (
+    "ab_mae",
+    "delta_e",
+    "psnr",
+    "ssim",
+    "chroma_pred",
+    "chroma_true",
+    "colorfulness_pred",
+    "colorfulness_true",
+    "auc",
+)
+
+
+def _rgb_float(rgb) -> np.ndarray:
+    rgb = np.asarray(rgb)
+    if rgb.dtype == np.uint8:
+        return rgb.astype(np.float32) / 255.0
+    return rgb.astype(np.float32)
+
+
+def psnr(rgb_a, rgb_b) -> np.ndarray:
+    """Per-image PSNR (dB, MAX = 1) of ``(N, H, W, C)`` arrays in [0, 1], capped at 100 dB."""
+    diff = np.asarray(rgb_a, np.float64) - np.asarray(rgb_b, np.float64)
+    mse = np.mean(np.square(diff), axis=(1, 2, 3))
+    floor = 10.0 ** (-PSNR_CAP_DB / 10.0)  # the MSE at which PSNR reaches the cap
+    return 10.0 * np.log10(1.0 / np.maximum(mse, floor))
+
+
+def ssim(rgb_a, rgb_b, data_range: float = 1.0) -> np.ndarray:
+    """Per-image mean SSIM of ``(N, H, W, C)`` arrays, averaged over channels.
+
+    The same computation as ``skimage.metrics.structural_similarity(a, b,
+    gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=data_range,
+    channel_axis=-1)``, on the whole batch at once: Gaussian-filtered moments (reflect mode),
+    the SSIM map, then its mean away from a border of 5 pixels (the window radius).
+    """
+    a = np.asarray(rgb_a, np.float64)
+    b = np.asarray(rgb_b, np.float64)
+    radius = int(SSIM_TRUNCATE * SSIM_SIGMA + 0.5)
+    if min(a.shape[1:3]) < 2 * radius + 1:
+        raise ValueError(f"SSIM needs images of at least {2 * radius + 1} pixels a side")
+
+    def blur(x):
+        return ndimage.gaussian_filter(
+            x, sigma=(0, SSIM_SIGMA, SSIM_SIGMA, 0), truncate=SSIM_TRUNCATE, mode="reflect"
+        )
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a = blur(a * a) - mu_a * mu_a
+    var_b = blur(b * b) - mu_b * mu_b
+    cov = blur(a * b) - mu_a * mu_b
+    c1 = (0.01 * data_range) ** 2
+    c2 = (0.03 * data_range) ** 2
+    ssim_map = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
+        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
+    )
+    inner = ssim_map[:, radius:-radius, radius:-radius, :]
+    return inner.mean(axis=(1, 2, 3))
+
+
+def colorfulness(rgb) -> np.ndarray:
+    """Hasler & Süsstrunk colourfulness per image of ``(N, H, W, 3)`` RGB in 0..255."""
+    rgb = np.asarray(rgb, np.float64)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    rg = (red - green).reshape(len(rgb), -1)
+    yb = (0.5 * (red + green) - blue).reshape(len(rgb), -1)
+    spread = np.sqrt(rg.var(axis=1) + yb.var(axis=1))
+    offset = np.sqrt(rg.mean(axis=1) ** 2 + yb.mean(axis=1) ** 2)
+    return spread + 0.3 * offset
+
+
+def auc(ab_pred, ab_true) -> np.ndarray:
+    """Zhang's AuC (percent) per image; see the module docstring.
+
+    Computed in closed form: the number of integer thresholds t in 0..150 with e <= t is
+    ``clip(151 - ceil(e), 0, 151)``, so mean CMF = mean over pixels of that / 151.
+    """
+    error = np.linalg.norm(
+        np.asarray(ab_pred, np.float64) - np.asarray(ab_true, np.float64), axis=-1
+    )
+    n_thresholds = AUC_MAX_THRESHOLD + 1
+    passed = np.clip(n_thresholds - np.ceil(error), 0, n_thresholds)
+    return 100.0 * passed.reshape(len(error), -1).mean(axis=1) / n_thresholds
+
+
+def _evaluate_chunk(rgb_true: np.ndarray, ab_pred: np.ndarray) -> dict[str, np.ndarray]:
+    lab_true = color.to_numpy(color.rgb_to_lab(rgb_true)).astype(np.float64)
+    lightness, ab_true = lab_true[..., :1], lab_true[..., 1:]
+    ab_pred = np.asarray(ab_pred, np.float64)
+    rgb_pred = color.to_numpy(color.lab_to_rgb(np.concatenate([lightness, ab_pred], -1)))
+    ab_error = ab_pred - ab_true
+    pixel_error = np.linalg.norm(ab_error, axis=-1)
+    return {
+        "ab_mae": np.abs(ab_error).mean(axis=(1, 2, 3)),
+        "delta_e": pixel_error.mean(axis=(1, 2)),
+        "psnr": psnr(rgb_pred, rgb_true),
+        "ssim": ssim(rgb_pred, rgb_true),
+        "chroma_pred": np.linalg.norm(ab_pred, axis=-1).mean(axis=(1, 2)),
+        "chroma_true": np.linalg.norm(ab_true, axis=-1).mean(axis=(1, 2)),
+        "colorfulness_pred": colorfulness(255.0 * rgb_pred.astype(np.float64)),
+        "colorfulness_true": colorfulness(255.0 * rgb_true.astype(np.float64)),
+        "auc": auc(ab_pred, ab_true),
+    }
+
+
+def evaluate_images(rgb_true, ab_pred) -> dict[str, np.ndarray]:
+    """Per-image metrics: ``{key: (N,) float64}`` for the keys in :data:`PER_IMAGE_KEYS`.
+
+    ``rgb_true``: ``(N, H, W, 3)`` uint8 or float in [0, 1]. ``ab_pred``: ``(N, H, W, 2)`` in
+    ab units, joined with the true L. Processed in chunks of about 2.5M pixels.
+    """
+    rgb_true = np.asarray(rgb_true)
+    ab_pred = np.asarray(ab_pred)
+    if rgb_true.ndim != 4 or rgb_true.shape[-1] != 3:
+        raise ValueError(f"rgb_true must be (N, H, W, 3), got {rgb_true.shape}")
+    if ab_pred.shape != rgb_true.shape[:-1] + (2,):
+        raise ValueError(f"ab_pred must be {rgb_true.shape[:-1] + (2,)}, got {ab_pred.shape}")
+    n_images, height, width = rgb_true.shape[:3]
+    chunk = max(1, _PIXELS_PER_CHUNK // (height * width))
+    parts = [
+        _evaluate_chunk(_rgb_float(rgb_true[i : i + chunk]), ab_pred[i : i + chunk])
+        for i in range(0, n_images, chunk)
+    ]
+    if not parts:
+        return {key: np.zeros(0) for key in PER_IMAGE_KEYS}
+    return {key: np.concatenate([part[key] for part in parts]) for key in PER_IMAGE_KEYS}
+
+
+def summarize(per_image: dict) -> dict[str, float]:
+    """Means of the per-image metrics, plus two derived numbers.
+
+    ``chroma_ratio`` = mean(chroma_pred) / mean(chroma_true): a ratio of means (pixel-weighted
+    desaturation of the whole set; a mean of per-image ratios would explode on near-grey
+    images). 1 = as saturated as the truth, 0 = grey; NaN if the truth is all grey.
+    ``colorfulness_diff`` = mean(colorfulness_pred - colorfulness_true): below 0 = duller.
+    """
+    summary = {key: float(np.mean(values)) for key, values in per_image.items()}
+    chroma_true = summary["chroma_true"]
+    summary["chroma_ratio"] = summary["chroma_pred"] / chroma_true if chroma_true else float("nan")
+    summary["colorfulness_diff"] = float(
+        np.mean(per_image["colorfulness_pred"] - per_image["colorfulness_true"])
+    )
+    return summary
+
+
+def evaluate_with_baseline(rgb_true, ab_pred) -> dict[str, float]:
+    """:func:`summarize` of the prediction and of the grey baseline (a = b = 0).
+
+    The baseline's numbers carry the suffix ``_gray`` (``psnr_gray``, ``ssim_gray``,
+    ``ab_mae_gray``, ``delta_e_gray``, ``auc_gray``, ``chroma_ratio_gray`` (= 0),
+    ``colorfulness_diff_gray``, ...; the truth-only ``chroma_true`` / ``colorfulness_true``
+    are not repeated). Also ``n_images``. All values are Python floats, unrounded.
+    """
+    ab_pred = np.asarray(ab_pred)
+    summary = summarize(evaluate_images(rgb_true, ab_pred))
+    gray = summarize(evaluate_images(rgb_true, np.zeros(ab_pred.shape, np.float32)))
+    for key, value in gray.items():
+        if not key.endswith("_true"):
+            summary[f"{key}_gray"] = value
+    summary["n_images"] = float(ab_pred.shape[0])
+    return summary

@@ -139,10 +139,11 @@ def test_saved_model_round_trip(tmp_path):
 
 _BACKEND_SCRIPT = """
 import numpy as np
+from keras import ops
 from colorization import models
 for name in ("zhang_fruits", "autoencoder_small"):
     model = models.build_model(name)
-    out = np.asarray(model(np.full((1, 100, 100, 1), 0.5, "float32")))
+    out = ops.convert_to_numpy(model(np.full((1, 100, 100, 1), 0.5, "float32")))
     assert out.shape == (1, 100, 100, 2), out.shape
 print("ok")
 """

@@ -62,6 +62,11 @@ PAPER_PARAMS = {
     "autoencoder_small": 1_000_000,
 }
 
+# PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
+# updated with weight 0.1 per step (Keras momentum 0.9, not Keras' 0.99, whose averages
+# would still be far from the data after the few hundred steps of a short run), eps 1e-5.
+_NORM = {"momentum": 0.9, "epsilon": 1e-5}
+
 _STRIDE = 8  # total downsampling of every network: three stride-2 stages
 
 # Zhang family. Encoder blocks: 3x3 convs + ReLU, stride on the block's last conv, BatchNorm
@@ -164,6 +169,8 @@ class PadToMultiple(layers.Layer):
         shape = ops.shape(x)
         top, bottom = self._pads(shape[1])
         left, right = self._pads(shape[2])
+        if isinstance(top + bottom + left + right, int) and top + bottom + left + right == 0:
+            return x  # nothing to pad (and torch's reflect pad rejects an all-zero padding)
         return ops.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], mode=self.mode)
 
     def compute_output_shape(self, input_shape):
@@ -259,7 +266,7 @@ def _zhang_encoder_block(x, prefix, filters, stride=1, dilation=1):
             name=f"{prefix}_{j}",
             **_CONV,
         )(x)
-    return layers.BatchNormalization(name=f"{prefix}_norm")(x)
+    return layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
 
 
 def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, upsample=1):
@@ -272,7 +279,7 @@ def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, up
         else:
             x = layers.Conv2D(n_filters, name=f"{prefix}_{j}", **_CONV)(x)
     if batchnorm:
-        x = layers.BatchNormalization(name=f"{prefix}_norm")(x)
+        x = layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
     if upsample > 1:
         x = layers.UpSampling2D(upsample, interpolation="bilinear", name=f"{prefix}_up")(x)
     return x

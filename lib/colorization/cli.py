@@ -1,0 +1,159 @@
+"""The ``colorization`` command line (also ``python -m colorization``).
+
+Exit codes: 0 success; 1 some inputs failed (the others were processed and kept);
+2 usage or setup error (bad arguments, missing model, missing Kaggle token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up banner is noise on a command line.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _add_train(sub):
+    p = sub.add_parser("train", help="train a model into a run directory")
+    p.add_argument("--model", required=True, help="network name (see `colorization models`)")
+    p.add_argument("--data", default="synthetic-fruits",
+                   help="dataset name (fruits, animals, synthetic-fruits, synthetic-animals) "
+                        "or a folder of images")
+    p.add_argument("--loss", default="mse", help="mse, smooth_l1, or any Keras loss name")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--out", required=True, help="run directory to write")
+    p.add_argument("--image-size", type=int, default=100)
+    p.add_argument("--max-images", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--precision", default="float32",
+                   choices=["float32", "mixed_float16", "mixed_bfloat16"])
+    p.add_argument("--strategy", default="auto",
+                   choices=["auto", "none", "mirrored", "multiworker"])
+    p.add_argument("--flip", action="store_true", help="random left-right flips")
+    p.add_argument("--deterministic", action="store_true", help="reproducible on the CPU")
+    p.add_argument("--force", action="store_true", help="retrain even if the run is finished")
+
+
+def _add_evaluate(sub):
+    p = sub.add_parser("evaluate", help="metrics of a run beside the gray baseline")
+    p.add_argument("--run", required=True, help="run directory")
+    p.add_argument("--data", default=None, help="dataset name or folder (default: the run's)")
+    p.add_argument("--out", default=None, help="write the metrics JSON here")
+    p.add_argument("--max-images", type=int, default=None)
+    p.add_argument("--split", default="test", choices=["train", "test"])
+
+
+def _add_colorize(sub):
+    p = sub.add_parser("colorize", help="colourise your own photos (any size or mode)")
+    p.add_argument("inputs", nargs="+", help="image files or folders")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run", help="a finished run directory")
+    src.add_argument("--model", help="a saved .keras colorizer")
+    p.add_argument("--out", required=True, help="output folder (inputs are never overwritten)")
+
+
+def _add_data(sub):
+    p = sub.add_parser("data", help="download and prepare the Kaggle datasets")
+    p.add_argument("names", nargs="*", default=["fruits", "animals"])
+    p.add_argument("--archive", default=None, help="use this already-downloaded zip")
+    p.add_argument("--force", action="store_true")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="colorization", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_colorize(sub)
+    _add_data(sub)
+    sub.add_parser("models", help="list the networks and their parameter counts")
+    return p
+
+
+def _train(args) -> int:
+    from colorization.train import RunConfig, train
+
+    config = RunConfig(
+        model=args.model, data=args.data, loss=args.loss, epochs=args.epochs,
+        batch_size=args.batch_size, image_size=args.image_size, seed=args.seed,
+        learning_rate=args.learning_rate, max_images=args.max_images,
+        precision=args.precision, strategy=args.strategy, flip=args.flip,
+        deterministic=args.deterministic,
+    )
+    run = train(config, args.out, force=args.force)
+    print(json.dumps(run.status, indent=2))
+    return EXIT_OK
+
+
+def _evaluate(args) -> int:
+    from colorization.evaluate import evaluate_run
+
+    result = evaluate_run(args.run, args.data, split=args.split, max_images=args.max_images)
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text + "\n")
+    print(text)
+    return EXIT_OK
+
+
+def _colorize(args) -> int:
+    from colorization.evaluate import colorize_files
+
+    result = colorize_files(args.inputs, args.out, run_dir=args.run, model_path=args.model,
+                            log=lambda m: print(m, file=sys.stderr))
+    for path, reason in result["failed"]:
+        print(f"error: {path}: {reason}", file=sys.stderr)
+    print(f"{len(result['written'])} written, {len(result['failed'])} failed")
+    return EXIT_PARTIAL if result["failed"] else EXIT_OK
+
+
+def _data(args) -> int:
+    from colorization import data
+
+    for name in args.names:
+        folder = data.prepare(name, archive=args.archive, force=args.force)
+        manifest = json.loads((Path(folder) / "manifest.json").read_text())
+        print(f"{name}: {manifest['counts']} -> {folder}")
+    return EXIT_OK
+
+
+def _models(args) -> int:
+    from colorization import models
+
+    for name in models.MODEL_NAMES:
+        net = models.build_model(name)
+        print(f"{name:20s} {models.count_trainable(net):>12,d} trainable parameters "
+              f"(paper: ~{models.PAPER_PARAMS[name]:,d})")
+    return EXIT_OK
+
+
+COMMANDS = {"train": _train, "evaluate": _evaluate, "colorize": _colorize, "data": _data,
+            "models": _models}
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    _quiet_tensorflow()
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("interrupted; finished work is kept (training resumes from the last epoch)",
+              file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, PermissionError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The trainable wrapper: uint8 RGB in, normalised ab out, Lab computed on the device.
+
+The input pipeline moves uint8 RGB (3 bytes a pixel) to the accelerator; the conversion to
+Lab, the split into L and ab and the normalisation all happen inside the compiled step, on
+the device. :class:`Colorizer` wraps any network of :mod:`colorization.models` (normalised
+L ``(B, H, W, 1)`` -> normalised ab ``(B, H, W, 2)``) and:
+
+- ``call(rgb)`` takes uint8 RGB ``(B, H, W, 3)`` and returns the network's normalised ab;
+- ``compute_loss`` derives the target ab from the same ``x``, so ``fit`` needs no ``y``.
+  The Lab conversion appears twice in the traced step (input L, target ab); under XLA/jit
+  both are the same pure function of ``x`` and are merged by common-subexpression
+  elimination, and on the CPU they cost well under 1% of a training step.
+
+Written against the backend-agnostic ``keras.Model`` API (``compute_loss`` is the documented
+override point of every backend's ``train_step``), so it trains on TensorFlow, JAX and torch.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from colorization import color
+
+
+@keras.saving.register_keras_serializable(package="colorization")
+class Colorizer(keras.Model):
+    """uint8 RGB ``(B, H, W, 3)`` -> normalised ab ``(B, H, W, 2)`` of ``convention``.
+
+    Args:
+        network: a Keras model, normalised L ``(B, H, W, 1)`` -> normalised ab.
+        convention: ``"unit"`` (sigmoid CNN, [0, 1]) or ``"symmetric"`` (tanh, [-1, 1]).
+    """
+
+    def __init__(self, network: keras.Model, convention: str, **kwargs):
+        super().__init__(**kwargs)
+        if convention not in color.CONVENTIONS:
+            raise ValueError(f"convention must be one of {color.CONVENTIONS}, got {convention!r}")
+        self.network = network
+        self.convention = convention
+
+    def lightness(self, rgb):
+        """uint8 RGB -> normalised L ``(B, H, W, 1)`` float32."""
+        lab = color.rgb_uint8_to_lab(rgb)
+        return color.normalize_l(lab[..., :1], self.convention)
+
+    def target(self, rgb):
+        """uint8 RGB -> normalised ab ``(B, H, W, 2)`` float32: what the network should say."""
+        lab = color.rgb_uint8_to_lab(rgb)
+        return color.normalize_ab(lab[..., 1:], self.convention)
+
+    def call(self, rgb, training=False):
+        return self.network(self.lightness(rgb), training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        return super().compute_loss(
+            x=x, y=self.target(x), y_pred=y_pred, sample_weight=sample_weight, training=training
+        )
+
+    def get_config(self):
+        return {
+            "network": keras.saving.serialize_keras_object(self.network),
+            "convention": self.convention,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        network = keras.saving.deserialize_keras_object(
+            config.pop("network"), custom_objects=custom_objects
+        )
+        return cls(network=network, **config)
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """(H, W) the network was built for."""
+        return tuple(self.network.input_shape[1:3])
+
+
+def build_colorizer(model_name: str, image_size: int = 100) -> Colorizer:
+    """The named network of :mod:`colorization.models` wrapped for uint8 RGB input."""
+    from colorization import models
+
+    network = models.build_model(model_name, input_shape=(image_size, image_size, 1))
+    colorizer = Colorizer(network, models.convention(model_name), name=f"colorizer_{model_name}")
+    colorizer(np.zeros((1, image_size, image_size, 3), dtype=np.uint8))  # build
+    return colorizer
+
+
+def predict_ab(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Predicted ab in ab units, ``(N, H, W, 2)`` float32, for uint8 RGB ``(N, H, W, 3)``.
+
+    Only the L of ``rgb`` is used. Runs in batches with ``predict_on_batch`` (no progress
+    bar, so notebooks stay quiet).
+    """
+    rgb = np.asarray(rgb)
+    out = []
+    for start in range(0, len(rgb), batch_size):
+        pred = colorizer.predict_on_batch(rgb[start : start + batch_size])
+        out.append(color.to_numpy(color.denormalize_ab(pred, colorizer.convention)))
+    if not out:
+        return np.zeros(rgb.shape[:-1] + (2,), np.float32)
+    return np.concatenate(out).astype(np.float32)
+
+
+def load_colorizer(path) -> Colorizer:
+    """Load a saved ``.keras`` colorizer in Keras safe mode (no arbitrary code)."""
+    from colorization import losses, models  # noqa: F401  (registers custom objects)
+
+    model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
+    if not isinstance(model, Colorizer):
+        raise ValueError(f"{path} holds a {type(model).__name__}, not a colorization model")
+    return model

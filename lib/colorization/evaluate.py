@@ -1,0 +1,158 @@
+"""Evaluate colourisers on datasets and folders; colourise a user's own photos.
+
+Metrics are those of :mod:`colorization.metrics`, always beside the gray baseline
+(a = b = 0), so every number reads against "did nothing".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from colorization import color
+from colorization.colorizer import Colorizer, load_colorizer, predict_ab
+
+
+def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
+                     max_images: int | None = None, seed: int = 0) -> np.ndarray:
+    """uint8 RGB images to evaluate on.
+
+    ``data`` is a dataset name or a folder. A folder with a ``test/`` subfolder is evaluated
+    on it; a folder without one on every image it holds (unreadable files are skipped).
+    """
+    from colorization import data as datasets
+    from colorization import images
+
+    folder = Path(data)
+    if folder.is_dir() and not (folder / split).is_dir():
+        rgbs = []
+        for path in images.find_images(folder):
+            try:
+                rgbs.append(images.resize_center_crop(images.read_image(path), image_size))
+            except images.ImageError:
+                continue
+            if max_images and len(rgbs) >= max_images:
+                break
+        if not rgbs:
+            raise ValueError(f"no readable images in {folder}")
+        return np.stack(rgbs)
+    return datasets.load(data, split, image_size=image_size, max_images=max_images,
+                         seed=seed).images
+
+
+def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> dict:
+    """Metrics of ``colorizer`` on uint8 RGB ``(N, H, W, 3)``, with ``*_gray`` baselines."""
+    from colorization import metrics
+
+    ab = predict_ab(colorizer, rgb, batch_size=batch_size)
+    return metrics.evaluate_with_baseline(rgb, ab)
+
+
+def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
+                 max_images: int | None = None, cache: bool = True) -> dict:
+    """Metrics of a finished run on ``data`` (default: the run's own dataset).
+
+    Results are cached in ``RUN_DIR/metrics/`` keyed by data, split and image count, so
+    notebooks that compare runs do not predict again.
+    """
+    from colorization.train import Run
+
+    run = Run(run_dir)
+    if not run.finished:
+        raise ValueError(f"{run.dir} is not a finished run (no status.json saying so)")
+    config = run.config
+    data = data or config.data
+    key = f"{Path(data).name if os.sep in data else data}-{split}-{max_images or 'all'}"
+    cache_path = run.dir / "metrics" / f"{key}.json"
+    if cache and cache_path.exists():
+        return json.loads(cache_path.read_text())
+    rgb = load_eval_images(data, split=split, image_size=config.image_size,
+                           max_images=max_images, seed=config.seed)
+    result = evaluate_model(run.model(), rgb)
+    result.update({"data": data, "split": split, "model": config.model, "loss": config.loss})
+    cache_path.parent.mkdir(exist_ok=True)
+    tmp = cache_path.with_name(cache_path.name + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, cache_path)
+    return result
+
+
+def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
+    """Colourise one uint8 RGB image of any size; returns uint8 RGB of the same size.
+
+    The network sees the image resized to its input size; its ab is resized back to the
+    full resolution and joined with the full-resolution L (the reference implementation's
+    post-processing), so every detail of the input's luminance is kept.
+    """
+    h, w = rgb.shape[:2]
+    mh, mw = colorizer.image_shape
+    interp = cv2.INTER_AREA if h * w > mh * mw else cv2.INTER_CUBIC
+    small = cv2.resize(rgb, (mw, mh), interpolation=interp)
+    ab = predict_ab(colorizer, small[None])[0]
+    ab_full = cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
+    lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb))[..., :1]
+    out = color.to_numpy(color.lab_to_rgb(np.concatenate([lightness, ab_full], axis=-1)))
+    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+
+
+def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print) -> dict:
+    """Colourise image files and folders into ``out_dir`` as ``<name>_color.png``.
+
+    Inputs are never overwritten. Returns ``{"written": [...], "failed": [(path, reason)]}``;
+    a bad file is reported and skipped, the rest are still written.
+    """
+    from colorization import images
+
+    if (run_dir is None) == (model_path is None):
+        raise ValueError("give exactly one of run_dir or model_path")
+    path = Path(model_path) if model_path else Path(run_dir) / "model.keras"
+    if not path.exists():
+        raise FileNotFoundError(f"no model at {path}" + ("" if model_path else
+                                " (is the run finished? train it first)"))
+    colorizer = load_colorizer(path)
+
+    files, failed = [], []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = images.find_images(item)
+            if not found:
+                failed.append((str(item), "folder holds no images"))
+            files.extend(found)
+        elif item.exists():
+            files.append(item)
+        else:
+            failed.append((str(item), "no such file or folder"))
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(out_dir, os.W_OK):
+        raise PermissionError(f"cannot write to output folder {out_dir}")
+    sources = {p.resolve() for p in files}
+    written, used = [], set()
+    for src in files:
+        stem, target = src.stem, None
+        for k in range(10_000):
+            candidate = out_dir / f"{stem}_color{'' if k == 0 else f'_{k}'}.png"
+            if candidate.resolve() not in sources and candidate not in used:
+                target = candidate
+                break
+        used.add(target)
+        try:
+            rgb = images.read_image(src)
+            result = colorize_image(colorizer, rgb)
+        except images.ImageError as exc:
+            failed.append((str(src), str(exc)))
+            log(f"skipped {src}: {exc}")
+            continue
+        tmp = target.with_name(target.stem + ".tmp.png")
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
+            failed.append((str(src), f"could not write {target}"))
+            continue
+        os.replace(tmp, target)
+        written.append(str(target))
+        log(f"wrote {target}")
+    return {"written": written, "failed": failed}

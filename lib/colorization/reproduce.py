@@ -1,0 +1,120 @@
+"""``make reproduce``: execute every numbered notebook headless, then write the report.
+
+Notebooks run in order with papermill into ``reports/notebooks/``, each receiving the
+``profile`` parameter. A notebook that finished with the same profile is skipped on the next
+call (its executed copy is the record); the first failure stops everything, naming the
+notebook and the cell. ``reports/index.html`` then gathers every figure and the results table
+(``reports/results.json``, which the notebooks append to through
+:func:`colorization.report.record`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from colorization import paths
+
+PROFILES = ("paper", "quick", "smoke")
+
+
+def gpu_available() -> bool:
+    try:
+        import keras
+
+        if keras.backend.backend() == "jax":
+            import jax
+
+            return any(d.platform == "gpu" for d in jax.devices())
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    except Exception:  # noqa: BLE001 - no accelerator stack is the same as no GPU
+        return False
+
+
+def choose_profile(requested: str) -> tuple[str, str]:
+    """The profile to run and why."""
+    if requested in PROFILES:
+        return requested, "as requested"
+    if requested != "auto":
+        raise ValueError(f"PROFILE must be auto, {', '.join(PROFILES)}; got {requested!r}")
+    from colorization import data
+
+    real = data.resolve("fruits") == "fruits" and data.resolve("animals") == "animals"
+    gpu = gpu_available()
+    if gpu and real:
+        return "paper", "a GPU and the Kaggle datasets are present"
+    missing = [what for what, ok in (("a GPU", gpu), ("the Kaggle datasets", real)) if not ok]
+    return "quick", f"no {' and no '.join(missing)}: the paper profile needs both"
+
+
+def notebooks(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
+
+
+def run(profile: str = "auto", only: list[str] | None = None) -> int:
+    import papermill
+
+    root = paths.project_root()
+    chosen, why = choose_profile(profile)
+    print(f"make reproduce: profile {chosen!r} ({why})", flush=True)
+    out_dir = paths.reports_dir() / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state_path = paths.reports_dir() / "reproduce-state.json"
+    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    env_before = os.environ.get("COLORIZATION_PROFILE")
+    os.environ["COLORIZATION_PROFILE"] = chosen
+    try:
+        for nb in notebooks(root / "notebooks"):
+            if only and not any(nb.name.startswith(o) for o in only):
+                continue
+            key = f"{nb.name}:{chosen}"
+            done = state.get(key)
+            target = out_dir / nb.name
+            if done and target.exists() and done["mtime"] == nb.stat().st_mtime:
+                print(f"  {nb.name}: already executed with profile {chosen}, skipped", flush=True)
+                continue
+            print(f"  {nb.name}: running ...", flush=True)
+            start = time.perf_counter()
+            tmp = target.with_name(target.stem + ".partial.ipynb")
+            try:
+                papermill.execute_notebook(
+                    str(nb), str(tmp), parameters={"profile": chosen}, cwd=str(nb.parent),
+                    progress_bar=False, log_output=False, kernel_name="python3",
+                )
+            except papermill.PapermillExecutionError as exc:
+                print(f"\nFAILED: {nb.name}, cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+                      f"The partly executed notebook is {tmp}.", file=sys.stderr)
+                return 1
+            os.replace(tmp, target)
+            seconds = time.perf_counter() - start
+            state[key] = {"mtime": nb.stat().st_mtime, "seconds": round(seconds, 1)}
+            state_path.write_text(json.dumps(state, indent=2))
+            print(f"  {nb.name}: done in {seconds:.0f} s", flush=True)
+    finally:
+        if env_before is None:
+            os.environ.pop("COLORIZATION_PROFILE", None)
+        else:
+            os.environ["COLORIZATION_PROFILE"] = env_before
+    from colorization import report
+
+    index = report.write_index()
+    print(f"report: {index}")
+    return 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m colorization.reproduce", description=__doc__)
+    p.add_argument("--profile", default="auto", choices=("auto",) + PROFILES)
+    p.add_argument("--only", nargs="*", help="run only notebooks whose names start so")
+    args = p.parse_args(argv)
+    return run(args.profile, args.only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -92,3 +92,37 @@ def loss_curves(runs: dict, title="training loss"):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def side_by_side(columns: dict, set_name: str = "test", n: int = 6, title=None,
+                 with_truth: bool = True):
+    """Compare runs on the same images: columns gray input, (ground truth), then one column
+    per ``{label: (run, epoch)}`` (epoch ``None``: the run's last snapshot)."""
+    first_run = next(iter(columns.values()))[0]
+    inputs = first_run.snapshot_inputs()[set_name][:n]
+    preds = {}
+    for label, (run, epoch) in columns.items():
+        epoch = epoch or run.snapshot_epochs()[-1]
+        preds[label] = run.snapshot_rgb(epoch)[set_name][:n]
+    rows = []
+    for i in range(len(inputs)):
+        row = [gray(inputs[i])] + ([inputs[i]] if with_truth else [])
+        rows.append(row + [preds[label][i] for label in columns])
+    labels = ["gray input"] + (["ground truth"] if with_truth else []) + list(columns)
+    return image_grid(rows, col_labels=labels, title=title)
+
+
+def metric_bars(rows: dict, keys=("ab_mae", "ab_mae_gray"), title=None):
+    """Horizontal bars of metrics for ``{label: metrics}``."""
+    labels = list(rows)
+    fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 0.35 * len(labels) + 1.2),
+                             squeeze=False)
+    for ax, key in zip(axes[0], keys, strict=True):
+        ax.barh(labels, [rows[k].get(key, np.nan) for k in labels], color="tab:blue")
+        ax.set_title(key, fontsize=9)
+        ax.invert_yaxis()
+        ax.tick_params(labelsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -84,3 +84,42 @@ def write_index() -> Path:
     index = root / "index.html"
     index.write_text("\n".join(parts) + "\n")
     return index
+
+
+def format_table(rows: dict, keys=("psnr", "psnr_gray", "ab_mae", "ab_mae_gray", "delta_e",
+                                   "ssim", "chroma_ratio", "colorfulness_diff", "auc"),
+                 digits: int = 2) -> str:
+    """A plain-text table of ``{label: metrics}``, values rounded (so notebooks compare)."""
+    width = max([len("experiment")] + [len(k) for k in rows])
+    head = f"{'':{width}s} " + " ".join(f"{k:>17s}" if len(k) > 10 else f"{k:>10s}"
+                                         for k in keys)
+    lines = [head]
+    for label, m in rows.items():
+        cells = []
+        for k in keys:
+            v = m.get(k)
+            text = "-" if v is None else f"{v:.{digits}f}"
+            cells.append(f"{text:>17s}" if len(k) > 10 else f"{text:>10s}")
+        lines.append(f"{label:{width}s} " + " ".join(cells))
+    return "\n".join(lines)
+
+
+def verdict(m: dict) -> str:
+    """One sentence reading a metrics dict against the gray baseline."""
+    ratio = m["ab_mae"] / m["ab_mae_gray"] if m["ab_mae_gray"] else float("nan")
+    if ratio < 0.8:
+        colours = f"colours: its ab error is {ratio:.2f}x the gray baseline's"
+    elif ratio < 1.0:
+        colours = f"barely beats gray: its ab error is {ratio:.2f}x the gray baseline's"
+    else:
+        colours = f"does worse than leaving the image gray (ab error {ratio:.2f}x the baseline's)"
+    chroma = m["chroma_ratio"]
+    if chroma < 0.5:
+        sat = f"strongly desaturated (chroma ratio {chroma:.2f})"
+    elif chroma < 0.85:
+        sat = f"desaturated (chroma ratio {chroma:.2f})"
+    elif chroma <= 1.15:
+        sat = f"about as saturated as the truth (chroma ratio {chroma:.2f})"
+    else:
+        sat = f"more saturated than the truth (chroma ratio {chroma:.2f})"
+    return f"The model {colours}; {sat}."

@@ -69,6 +69,7 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
     state = json.loads(state_path.read_text()) if state_path.exists() else {}
     env_before = os.environ.get("COLORIZATION_PROFILE")
     os.environ["COLORIZATION_PROFILE"] = chosen
+    os.environ.setdefault("COLORIZATION_VERBOSE", "2")  # one line per epoch in the log
     try:
         for nb in notebooks(root / "notebooks"):
             if only and not any(nb.name.startswith(o) for o in only):
@@ -85,7 +86,7 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
             try:
                 papermill.execute_notebook(
                     str(nb), str(tmp), parameters={"profile": chosen}, cwd=str(nb.parent),
-                    progress_bar=False, log_output=False, kernel_name="python3",
+                    progress_bar=False, log_output=True, kernel_name="python3",
                 )
             except papermill.PapermillExecutionError as exc:
                 print(f"\nFAILED: {nb.name}, cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"

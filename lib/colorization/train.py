@@ -246,8 +246,12 @@ def recolor(rgb: np.ndarray, ab: np.ndarray) -> np.ndarray:
 
 
 def _choose_verbose(verbose):
+    """Keras fit verbosity: a progress bar interactively, one line per epoch headless.
+    ``$COLORIZATION_VERBOSE`` (set by ``make reproduce`` for its notebook kernels) wins."""
     if verbose != "auto":
         return verbose
+    if os.environ.get("COLORIZATION_VERBOSE", "").isdigit():
+        return int(os.environ["COLORIZATION_VERBOSE"])
     if "ipykernel" in sys.modules and "papermill" not in sys.modules:
         return 1
     return 1 if sys.stdout.isatty() else 2

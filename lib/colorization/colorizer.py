@@ -72,16 +72,39 @@ class Colorizer(keras.Model):
         )
         return cls(network=network, **config)
 
+    def configure(self, config, make_optimizer, train_images=None):
+        """Compile for training ``config`` (a :class:`colorization.train.RunConfig`).
+
+        ``make_optimizer()`` returns a fresh optimizer (models with several networks call it
+        once per network); ``train_images`` is the training :class:`~colorization.data.ImageSet`
+        for models that derive statistics from it (Zhang's class rebalancing). Subclasses
+        with their own objective override this.
+        """
+        from colorization import losses
+
+        loss = losses.get_loss(config.loss, convention=self.convention, delta=config.loss_delta)
+        self.compile(optimizer=make_optimizer(), loss=loss, jit_compile=config.jit_compile)
+
     @property
     def image_shape(self) -> tuple[int, int]:
         """(H, W) the network was built for."""
         return tuple(self.network.input_shape[1:3])
 
 
+# Models whose training is not plain regression: name -> "module:function" returning a
+# built Colorizer subclass, given (model_name, image_size).
+SPECIAL_BUILDERS: dict[str, str] = {}
+
+
 def build_colorizer(model_name: str, image_size: int = 100) -> Colorizer:
     """The named network of :mod:`colorization.models` wrapped for uint8 RGB input."""
+    import importlib
+
     from colorization import models
 
+    if model_name in SPECIAL_BUILDERS:
+        module, func = SPECIAL_BUILDERS[model_name].split(":")
+        return getattr(importlib.import_module(module), func)(model_name, image_size)
     network = models.build_model(model_name, input_shape=(image_size, image_size, 1))
     colorizer = Colorizer(network, models.convention(model_name), name=f"colorizer_{model_name}")
     colorizer(np.zeros((1, image_size, image_size, 3), dtype=np.uint8))  # build

@@ -318,7 +318,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     config is refused, so two experiments never mix. Extra Keras ``callbacks`` run after
     the run's own (backup, timing, snapshots, history).
     """
-    from colorization import data, losses, models, pipeline
+    from colorization import data, models, pipeline
 
     if config.model not in models.MODEL_NAMES:
         raise ValueError(f"unknown model {config.model!r}; choose one of {models.MODEL_NAMES}")
@@ -372,11 +372,8 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         scope, replicas = _strategy_scope(config.strategy)
         with scope:
             model = build_colorizer(config.model, config.image_size)
-            loss = losses.get_loss(config.loss, convention=models.convention(config.model),
-                                   delta=config.loss_delta)
             steps = -(-len(train_set) // (config.batch_size * replicas))
-            model.compile(optimizer=_optimizer(config, steps), loss=loss,
-                          jit_compile=config.jit_compile)
+            model.configure(config, lambda: _optimizer(config, steps), train_images=train_set)
         dataset = pipeline.from_arrays(
             train_set.images, config.batch_size * replicas, shuffle=True, seed=config.seed,
             flip=config.flip, drop_remainder=replicas > 1,

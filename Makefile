@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export PYTHONHASHSEED ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help venv requirements test test-unit test-notebooks reproduce data lab lint bench clean distclean
+.PHONY: help venv requirements test test-unit test-notebooks reproduce data lab lint bench bench-check clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,8 +50,13 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 lint: $(STAMP) ## ruff over the library, tests and benchmarks
 	$(BIN)/ruff check lib tests bench
 
-bench: $(STAMP) ## Input-pipeline benchmark (images/second from disk and from cache)
+bench: $(STAMP) ## Benchmarks: input pipeline, then training images/s vs the PyTorch reference (CPU)
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/train_speed.py --out reports/train_speed.json
+
+bench-check: $(STAMP) ## Quick check of the benchmark scripts (PyTorch twin == Keras network; GPU script on the CPU)
+	$(BIN)/python bench/reference_torch.py --check
+	KERAS_BACKEND=jax $(BIN)/python bench/gpu.py --cpu --models autoencoder_small
 
 clean: ## Remove caches and reports (keeps .venv, data/ and runs/)
 	rm -rf reports .pytest_cache .ruff_cache

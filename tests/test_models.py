@@ -19,6 +19,9 @@ PARAM_TARGETS = {
     "zhang_animals": (3_500_000, 0.15),
     "autoencoder": (6_252_002, 0.05),
     "autoencoder_small": (1_000_000, 0.15),
+    # Beyond the paper (no paper figure): our own sizes, CPU-trainable.
+    "zhang_classification": (978_917, 0.02),  # zhang_fruits' trunk + 1x1 conv to Q = 261
+    "gan": (6_231_732, 0.02),  # the U-Net generator (the discriminator is separate)
 }
 RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
 
@@ -65,13 +68,18 @@ def test_output_shape_and_range_at_100(name):
     conv = models.convention(name)
     model = built(name)
     out = np.asarray(model(_random_l((2, 100, 100, 1), conv)))
-    assert out.shape == (2, 100, 100, 2)
     assert out.dtype == np.float32
+    if name == "zhang_classification":  # logits over the ab bins, unbounded
+        from colorization import quantize
+
+        assert out.shape == (2, 100, 100, quantize.n_bins())
+        return
+    assert out.shape == (2, 100, 100, 2)
     low, high = RANGES[conv]
     assert out.min() >= low and out.max() <= high
 
 
-@pytest.mark.parametrize("name", ["zhang_fruits", "autoencoder_small"])
+@pytest.mark.parametrize("name", ["zhang_fruits", "autoencoder_small", "gan"])
 @pytest.mark.parametrize("size", [(64, 64), (72, 88), (37, 51)])
 def test_other_sizes_static_and_dynamic(name, size):
     conv = models.convention(name)
@@ -89,6 +97,8 @@ def test_conventions():
         "unit",
         "unit",
         "unit",
+        "symmetric",
+        "symmetric",
         "symmetric",
         "symmetric",
     ]

@@ -24,7 +24,9 @@ def _import_tensorflow_quietly() -> None:
     ``TF_CPP_MIN_LOG_LEVEL`` says; in a notebook they land in every executed cell's output
     (and in nbval's comparison). When the user asked for quiet TensorFlow
     (``TF_CPP_MIN_LOG_LEVEL`` >= 1), the import runs with fd 2 pointed at /dev/null.
-    Python-level errors of the import are still raised normally.
+    Python-level errors of the import are still raised normally. At level 2 or more, the
+    Python side follows suit: TensorFlow's own logger shows errors only (its retracing
+    warnings carry memory addresses and call counts, noise in an executed notebook).
     """
     if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") in ("", "0"):
         return
@@ -40,11 +42,13 @@ def _import_tensorflow_quietly() -> None:
     try:
         sys.stderr.flush()
         os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
+        import tensorflow
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") >= "2":
+        tensorflow.get_logger().setLevel("ERROR")
 
 
 _import_tensorflow_quietly()

@@ -1,7 +1,9 @@
 """The ``colorization`` command line (also ``python -m colorization``).
 
 Exit codes: 0 success; 1 some inputs failed (the others were processed and kept);
-2 usage or setup error (bad arguments, missing model, missing Kaggle token).
+2 usage or setup error (bad arguments, missing or refused model, missing Kaggle token,
+unwritable output folder, failed download, training stopped on a NaN loss or out of memory);
+130 interrupted (finished work is kept).
 """
 
 from __future__ import annotations
@@ -132,8 +134,9 @@ def _models(args) -> int:
 
     for name in models.MODEL_NAMES:
         net = models.build_model(name)
+        paper = models.PAPER_PARAMS[name]
         print(f"{name:20s} {models.count_trainable(net):>12,d} trainable parameters "
-              f"(paper: ~{models.PAPER_PARAMS[name]:,d})")
+              f"(paper: {'n/a' if paper is None else f'~{paper:,d}'})")
     return EXIT_OK
 
 
@@ -150,9 +153,21 @@ def main(argv=None) -> int:
         print("interrupted; finished work is kept (training resumes from the last epoch)",
               file=sys.stderr)
         return 130
-    except (ValueError, FileNotFoundError, PermissionError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, OSError, RuntimeError, ArithmeticError, MemoryError) as exc:
+        # OSError: missing files, unwritable folders, a full disk; RuntimeError: training
+        # faults (NaN loss, out of memory), download and archive errors. No traceback: the
+        # message says what to do.
+        print(f"error: {_redact(str(exc) or type(exc).__name__)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _redact(text: str) -> str:
+    """Never print a Kaggle token, whatever an error message holds."""
+    try:
+        from colorization.data import redact
+    except Exception:  # noqa: BLE001 - reporting an error must not raise another
+        return text
+    return redact(text)
 
 
 if __name__ == "__main__":

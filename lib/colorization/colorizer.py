@@ -93,7 +93,10 @@ class Colorizer(keras.Model):
 
 # Models whose training is not plain regression: name -> "module:function" returning a
 # built Colorizer subclass, given (model_name, image_size).
-SPECIAL_BUILDERS: dict[str, str] = {}
+SPECIAL_BUILDERS: dict[str, str] = {
+    "zhang_classification": "colorization.classification:build_classification_colorizer",
+    "gan": "colorization.gan:build_gan_colorizer",
+}
 
 
 def build_colorizer(model_name: str, image_size: int = 100) -> Colorizer:
@@ -128,10 +131,37 @@ def predict_ab(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> n
 
 
 def load_colorizer(path) -> Colorizer:
-    """Load a saved ``.keras`` colorizer in Keras safe mode (no arbitrary code)."""
-    from colorization import losses, models  # noqa: F401  (registers custom objects)
+    """Load a saved ``.keras`` colorizer in Keras safe mode (no arbitrary code).
 
-    model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
+    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file for
+    one that is not a complete ``.keras`` archive, holds another kind of model, or carries
+    Python code (a ``Lambda`` layer), which safe mode refuses: this project's models never
+    hold one, so such a file was made elsewhere or tampered with.
+    """
+    import zipfile
+    from pathlib import Path
+
+    # Imported for their side effect: registering the custom objects a file may hold.
+    from colorization import classification, gan, losses, models  # noqa: F401
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a .keras model file (damaged, cut short, or another "
+                         "format); train the run again or copy the file once more")
+    try:
+        model = keras.saving.load_model(str(path), compile=False, safe_mode=True)
+    except Exception as err:  # noqa: BLE001 - Keras raises many kinds for a bad file
+        text = str(err)
+        if "safe_mode" in text or "arbitrary code" in text:
+            raise ValueError(
+                f"refusing to load {path}: it contains Python code (a Lambda layer) that would "
+                "run when loaded, which Keras safe mode forbids. The models of this project "
+                "never contain one, so this file was made elsewhere or tampered with; load "
+                "only models you trained yourself"
+            ) from None
+        raise ValueError(f"cannot load the model {path}: {type(err).__name__}: {text}") from err
     if not isinstance(model, Colorizer):
         raise ValueError(f"{path} holds a {type(model).__name__}, not a colorization model")
     return model

@@ -174,6 +174,32 @@ def _kaggle_download(kaggle_id: str, folder: Path) -> Path:
     return zips[0]
 
 
+class DownloadError(RuntimeError):
+    """The Kaggle download failed (network, refused token, quota); the message says which."""
+
+
+def _secrets() -> list[str]:
+    """Kaggle token values that must never appear in a message, log or report."""
+    values = [os.environ.get(v, "") for v in ("KAGGLE_KEY", "KAGGLE_API_TOKEN")]
+    for path in _kaggle_config_files():
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            values.append(str(json.loads(text).get("key", "")))
+        except (ValueError, AttributeError):
+            values.append(text.strip())
+    return [v for v in values if len(v) >= 4]
+
+
+def redact(text: str) -> str:
+    """``text`` with every Kaggle token value replaced by ``***``."""
+    for secret in _secrets():
+        text = text.replace(secret, "***")
+    return text
+
+
 def _check_name(name: str) -> str:
     if name not in KAGGLE_IDS:
         raise ValueError(f"not a Kaggle dataset: {name!r}; expected one of {tuple(KAGGLE_IDS)}")
@@ -185,7 +211,9 @@ def download(name: str, dest: str | os.PathLike | None = None) -> Path:
 
     The zip lands in ``dest`` (default ``raw_dir()/name``) as ``<dataset-slug>.zip``, renamed
     there only once complete and CRC-checked; a damaged download is deleted and fetched once
-    more. An existing good zip is reused. Raises :class:`MissingTokenError` without a token.
+    more. An existing good zip is reused; a damaged one (a download that was cut off) is
+    deleted and fetched again, never used. Raises :class:`MissingTokenError` without a token
+    and :class:`DownloadError` when the download fails (the token is never in its message).
     """
     kaggle_id = _check_name(name)
     dest = Path(dest) if dest is not None else raw_dir() / name
@@ -197,10 +225,21 @@ def download(name: str, dest: str | os.PathLike | None = None) -> Path:
     if kaggle_token_source() is None:
         raise MissingTokenError(_missing_token_message(name))
     dest.mkdir(parents=True, exist_ok=True)
+    for stale in dest.glob(".download-*"):  # left by a process that was killed mid-download
+        shutil.rmtree(stale, ignore_errors=True)
     for _attempt in range(2):
         tmp = Path(tempfile.mkdtemp(prefix=".download-", dir=dest))
         try:
-            got = _kaggle_download(kaggle_id, tmp)
+            try:
+                got = _kaggle_download(kaggle_id, tmp)
+            except (MissingTokenError, ArchiveError):
+                raise
+            except Exception as err:  # noqa: BLE001 - network, HTTP and kaggle errors alike
+                raise DownloadError(redact(
+                    f"could not download {kaggle_id} from Kaggle ({type(err).__name__}: "
+                    f"{err}). Check the network connection and that the Kaggle token is "
+                    "valid, then run `make data` again; or set COLORIZATION_DATA=synthetic."
+                )) from None  # the chained error could carry the request and its token
             if _zip_ok(got):
                 os.replace(got, final)
                 return final
@@ -216,12 +255,28 @@ def download(name: str, dest: str | os.PathLike | None = None) -> Path:
 
 
 def _find_archive(name: str) -> Path | None:
+    """The downloaded zip of ``name`` under ``raw_dir()``, if any (not checked here)."""
     folder = raw_dir() / name
     preferred = folder / f"{KAGGLE_IDS[name].split('/')[1]}.zip"
     if preferred.is_file():
         return preferred
     zips = sorted(folder.glob("*.zip")) if folder.is_dir() else []
     return zips[0] if zips else None
+
+
+def _usable_archive(name: str) -> Path:
+    """A complete, CRC-checked zip of ``name``: the downloaded one, or a fresh download.
+
+    A damaged download (cut off by a kill or a lost connection) is never extracted:
+    :func:`download` deletes it and fetches the dataset again. Another zip placed in the
+    folder by hand is used only when it is complete.
+    """
+    found = _find_archive(name)
+    if found is not None and _zip_ok(found):
+        return found
+    if found is not None and found.name != f"{KAGGLE_IDS[name].split('/')[1]}.zip":
+        warnings.warn(f"{found} is damaged or incomplete; downloading {name} again", stacklevel=3)
+    return download(name)
 
 
 def _all_files(root: Path) -> list[str]:
@@ -331,7 +386,7 @@ def prepare(
 ) -> Path:
     """Turn the Kaggle zip of ``name`` into ready arrays under ``prepared_dir()/name``.
 
-    ``archive`` defaults to the downloaded zip (downloaded now if absent). The zip is
+    ``archive`` defaults to the downloaded zip (downloaded now if absent or damaged). The zip is
     extracted safely into a temporary folder under ``raw_dir()`` (deleted afterwards), every
     image is read with :func:`~colorization.images.read_image`, and:
 
@@ -355,7 +410,7 @@ def prepare(
     if (out / "manifest.json").is_file() and not force:
         return out
     if archive is None:
-        archive_path = _find_archive(name) or download(name)
+        archive_path = _usable_archive(name)
         source = kaggle_id
     else:
         archive_path = Path(archive)

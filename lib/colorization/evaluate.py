@@ -6,6 +6,7 @@ Metrics are those of :mod:`colorization.metrics`, always beside the gray baselin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -102,8 +103,14 @@ def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
 def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print) -> dict:
     """Colourise image files and folders into ``out_dir`` as ``<name>_color.png``.
 
-    Inputs are never overwritten. Returns ``{"written": [...], "failed": [(path, reason)]}``;
-    a bad file is reported and skipped, the rest are still written.
+    Inputs are never overwritten, and when ``out_dir`` is a subfolder of an input folder its
+    files are not taken as inputs (running twice does not colourise the outputs). Each result
+    is written to a hidden temporary name and renamed, so an interrupted run leaves only
+    complete images. Returns
+    ``{"written": [...], "failed": [(path, reason)], "ignored": [...]}``: a bad file is reported
+    and skipped, the rest are still written; ``ignored`` lists the files of input folders that
+    are not images (by extension). Raises ``FileNotFoundError`` / ``ValueError`` for a missing
+    or unusable model and ``PermissionError`` for an output folder that cannot be written.
     """
     from colorization import images
 
@@ -115,10 +122,34 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
                                 " (is the run finished? train it first)"))
     colorizer = load_colorizer(path)
 
-    files, failed = [], []
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PermissionError(f"cannot create output folder {out_dir}: "
+                              f"{exc.strerror or exc}") from None
+    if not os.access(out_dir, os.W_OK):
+        raise PermissionError(f"cannot write to output folder {out_dir}")
+    out_resolved = out_dir.resolve()
+
+    files, failed, ignored = [], [], []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = images.find_images(item)
+            # an output folder inside this input folder holds results, not inputs
+            inner_out = out_resolved != item.resolve() and out_resolved.is_relative_to(
+                item.resolve())
+
+            def wanted(p, inner_out=inner_out):
+                return not (inner_out and p.resolve().is_relative_to(out_resolved))
+
+            found = [p for p in images.find_images(item) if wanted(p)]
+            others = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() not in
+                      images.IMAGE_EXTENSIONS and wanted(p)
+                      and not any(part.startswith(".") for part in p.relative_to(item).parts)]
+            if others:
+                ignored.extend(str(p) for p in sorted(others))
+                log(f"ignored {len(others)} file(s) in {item} that are not images by their "
+                    f"extension, e.g. {others[0].name}")
             if not found:
                 failed.append((str(item), "folder holds no images"))
             files.extend(found)
@@ -127,10 +158,6 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
         else:
             failed.append((str(item), "no such file or folder"))
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(out_dir, os.W_OK):
-        raise PermissionError(f"cannot write to output folder {out_dir}")
     sources = {p.resolve() for p in files}
     written, used = [], set()
     for src in files:
@@ -148,11 +175,28 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
             failed.append((str(src), str(exc)))
             log(f"skipped {src}: {exc}")
             continue
-        tmp = target.with_name(target.stem + ".tmp.png")
-        if not cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
+        except MemoryError:
+            failed.append((str(src), "not enough memory to colourise an image this large; "
+                                     "resize it first"))
+            log(f"skipped {src}: {failed[-1][1]}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - one odd file must not stop the others
+            failed.append((str(src), f"could not colourise ({type(exc).__name__}: {exc})"))
+            log(f"skipped {src}: {failed[-1][1]}")
+            continue
+        tmp = target.with_name(f".{target.stem}.tmp.png")
+        try:
+            ok = cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
+            if ok:
+                os.replace(tmp, target)
+        except (OSError, cv2.error) as exc:
+            ok = False
+            log(f"could not write {target}: {exc}")
+        if not ok:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
             failed.append((str(src), f"could not write {target}"))
             continue
-        os.replace(tmp, target)
         written.append(str(target))
         log(f"wrote {target}")
-    return {"written": written, "failed": failed}
+    return {"written": written, "failed": failed, "ignored": ignored}

@@ -9,8 +9,9 @@ only ever sees ``(H, W, 3)`` uint8 RGB in 0..255:
 - transparent pixels are composited onto a **white** background (the fruit datasets are
   objects on white);
 - animated images (GIF, WebP, APNG) are read as their **first frame**;
-- truncated, corrupt, non-image and absurdly large files raise :class:`ImageError` with a short
-  human reason, so callers can skip and list them instead of crashing.
+- empty, truncated, corrupt, non-image, unreadable and absurdly large files raise
+  :class:`ImageError` with a short human reason, so callers can skip and list them instead of
+  crashing.
 """
 
 from __future__ import annotations
@@ -23,7 +24,19 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+
+# Leading bytes of the formats above: a file that starts like one but cannot be opened is a
+# damaged image, not "not an image".
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
 
 
 class ImageError(ValueError):
@@ -67,13 +80,31 @@ def _to_rgb(im: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
 
 
+def _sniff(path: Path) -> str | None:
+    """The image format ``path``'s first bytes announce, or ``None``."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return next((fmt for sig, fmt in _SIGNATURES if head.startswith(sig)), None)
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Read an image file as ``(H, W, 3)`` uint8 RGB in 0..255.
 
-    Raises :class:`ImageError` ("not an image", "truncated or corrupt JPEG", "image too
-    large ...") for files that cannot be used; never returns a partial image.
+    Raises :class:`ImageError` ("empty file (0 bytes)", "not an image", "truncated or
+    corrupt JPEG", "image too large ...", "file not found", "permission denied") for files
+    that cannot be used; never returns a partial image.
     """
     path = Path(path)
+    try:
+        if path.is_file() and path.stat().st_size == 0:
+            raise ImageError("empty file (0 bytes)")
+    except OSError:
+        pass  # reported below, by the open that fails
     try:
         with warnings.catch_warnings():
             # Pillow only *warns* between MAX_IMAGE_PIXELS and twice that: refuse both.
@@ -92,15 +123,25 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
             "decompression bomb)"
         ) from err
     except UnidentifiedImageError as err:
+        fmt = _sniff(path)
+        if fmt is not None:
+            raise ImageError(f"truncated or corrupt {fmt}") from err
         raise ImageError("not an image") from err
     except FileNotFoundError as err:
         raise ImageError("file not found") from err
     except IsADirectoryError as err:
         raise ImageError("a folder, not an image") from err
+    except PermissionError as err:
+        raise ImageError("permission denied (not readable)") from err
     except ImageError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as err:
-        raise ImageError(f"unreadable image ({type(err).__name__})") from err
+        fmt = _sniff(path)
+        if fmt is not None:  # e.g. a JPEG whose header is cut short ("Truncated File Read")
+            raise ImageError(f"truncated or corrupt {fmt}") from err
+        raise ImageError(f"unreadable image ({type(err).__name__}: {err})") from err
+    except MemoryError as err:
+        raise ImageError("not enough memory to decode this image") from err
 
 
 def resize_center_crop(rgb: np.ndarray, size: int) -> np.ndarray:

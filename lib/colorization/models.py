@@ -17,12 +17,21 @@ zhang_fruits        ~1M         970,370     Zhang family with inner blocks remov
 zhang_animals       ~3.5M       3,433,090   some removed blocks put back, for Animals-10
 autoencoder         ~6M         6,252,002   the Keras "beta" colorization network, 13 convs
 autoencoder_small   ~1M         973,810     the paper's first autoencoder, which colours nothing
+zhang_classification  n/a       978,917     zhang_fruits' trunk, 1x1 conv to Q = 261 ab-bin
+                                            logits (Zhang's loss; beyond the paper)
+gan                 n/a         6,231,732   U-Net generator of the GAN (Nazeri et al. 2018;
+                                            its PatchGAN discriminator: colorization.gan)
 ==================  ==========  ==========  =================================================
+
+``zhang_classification`` outputs logits ``(B, H, W, Q)`` (float32, no activation), not ab:
+:mod:`colorization.classification` turns them into a loss and into ab. Both beyond-the-paper
+models use the ``"symmetric"`` convention. The U-Net downsamples by 16, so it pads to a
+multiple of 16 (100 -> 112) the same way.
 
 (trainable parameters at any input size; BatchNorm's moving statistics are not trainable and
 not counted.)
 
-**Sizes that stride 8 does not divide.** All five networks downsample by 8 in total, and the
+**Sizes that stride 8 does not divide.** The paper's five networks downsample by 8 in total, and the
 paper's images are 100x100. Each model therefore reflect-pads its input up to the next multiple
 of 8 (100 -> 104: 2 rows on top, 2 at the bottom; an odd amount puts the extra row at the
 bottom/right) and crops the prediction back to the input's centre at the end, before the final
@@ -51,7 +60,8 @@ import math
 import keras
 from keras import layers, ops
 
-MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small")
+MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small",
+               "zhang_classification", "gan")
 
 # Parameter counts the paper states, to print beside ours.
 PAPER_PARAMS = {
@@ -60,6 +70,9 @@ PAPER_PARAMS = {
     "zhang_animals": 3_500_000,
     "autoencoder": 6_000_000,
     "autoencoder_small": 1_000_000,
+    # Beyond the paper: it names these methods but trains neither, so no figure to print.
+    "zhang_classification": None,
+    "gan": None,
 }
 
 # PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
@@ -123,6 +136,19 @@ ZHANG_SPECS = {
         "head_upsample": 1,
     },
 }
+
+# Zhang's classification network at fruit scale: the zhang_fruits trunk, with its 2-channel
+# regression head replaced by Zhang's 1x1 conv to Q logits (Q = quantize.n_bins(), 261), at
+# full resolution. The loss, soft encoding and decoding live in colorization.classification.
+CLASSIFICATION_SPEC = {**ZHANG_SPECS["zhang_fruits"], "head": "classes"}
+
+# The GAN's generator (Nazeri et al. 2018, after pix2pix): a U-Net. Encoder: 4x4 stride-2
+# convs with LeakyReLU(0.2), BatchNorm from the second on; decoder: 4x4 stride-2 transposed
+# convs with ReLU and BatchNorm, each concatenated with the encoder output of the same size
+# (the skip connections); last, the input L is concatenated at full resolution and a 3x3 conv
+# gives ab through tanh. Four stride-2 steps: sizes are padded to a multiple of 16.
+UNET_SPEC = {"encoder": (64, 128, 256, 512), "decoder": (256, 128, 64, 32)}
+_UNET_STRIDE = 16
 
 # Autoencoders: a plain stack of 3x3 'same' convs with ReLU, no BatchNorm. An int is a conv's
 # filter count (stride 1), ``(filters, 2)`` a stride-2 conv, "up" a 2x nearest upsampling.
@@ -210,7 +236,7 @@ def convention(name: str) -> str:
     faithful reading of the paper's "SoftMax".
     """
     _check_name(name)
-    return "unit" if name in ZHANG_SPECS else "symmetric"
+    return "unit" if name in ZHANG_SPECS else "symmetric"  # incl. zhang_classification, gan
 
 
 def count_trainable(model: keras.Model) -> int:
@@ -229,6 +255,10 @@ def build_model(name: str, input_shape=(100, 100, 1)) -> keras.Model:
     _check_name(name)
     if name in ZHANG_SPECS:
         return _build_zhang(name, input_shape, **ZHANG_SPECS[name])
+    if name == "zhang_classification":
+        return _build_zhang(name, input_shape, **CLASSIFICATION_SPEC)
+    if name == "gan":
+        return _build_unet(name, input_shape, **UNET_SPEC)
     return _build_autoencoder(name, input_shape, **AUTOENCODER_SPECS[name])
 
 
@@ -237,13 +267,23 @@ def _check_name(name: str) -> None:
         raise ValueError(f"unknown model {name!r}; expected one of {MODEL_NAMES}")
 
 
-def _build_zhang(name, input_shape, encoder, decoder, head_upsample) -> keras.Model:
+def _build_zhang(name, input_shape, encoder, decoder, head_upsample,
+                 head="regression") -> keras.Model:
     inputs = keras.Input(shape=tuple(input_shape), name="lightness")
     x = PadToMultiple(_STRIDE, name="pad")(inputs)
     for i, block in enumerate(encoder, start=1):
         x = _zhang_encoder_block(x, f"conv{i}", **block)
     for i, block in enumerate(decoder, start=len(encoder) + 1):
         x = _zhang_decoder_block(x, f"conv{i}", **block)
+    if head == "classes":
+        # Zhang's own head: a 1x1 conv to one logit per in-gamut ab bin (no activation:
+        # the softmax belongs to the loss and to the annealed-mean decoding).
+        from colorization import quantize
+
+        x = layers.Conv2D(quantize.n_bins(), 1, name="class_head")(x)
+        x = CropToMatch(name="crop")([x, inputs])
+        outputs = layers.Activation("linear", dtype="float32", name="logits")(x)
+        return keras.Model(inputs, outputs, name=name)
     # Regression head in place of Zhang's 1x1 conv to 313 classes.
     x = layers.Conv2D(2, 1, name="ab_head")(x)
     if head_upsample > 1:
@@ -299,6 +339,30 @@ def _build_autoencoder(name, input_shape, encoder, decoder) -> keras.Model:
         x = layers.Conv2D(n_filters, strides=stride, name=f"conv{n_conv}", **_CONV)(x)
     x = layers.Conv2D(2, 3, padding="same", name=f"conv{n_conv + 1}")(x)
     x = layers.UpSampling2D(2, name=f"up{n_up + 1}")(x)
+    x = CropToMatch(name="crop")([x, inputs])
+    outputs = layers.Activation("tanh", dtype="float32", name="ab")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _build_unet(name, input_shape, encoder, decoder) -> keras.Model:
+    """U-Net generator: normalised L -> ab in [-1, 1] (tanh), at the input's H and W."""
+    inputs = keras.Input(shape=tuple(input_shape), name="lightness")
+    x = PadToMultiple(_UNET_STRIDE, name="pad")(inputs)
+    padded = x
+    skips = []
+    for i, n_filters in enumerate(encoder, start=1):
+        x = layers.Conv2D(n_filters, 4, strides=2, padding="same", name=f"enc{i}")(x)
+        if i > 1:  # pix2pix: no normalisation on the first layer
+            x = layers.BatchNormalization(**_NORM, name=f"enc{i}_norm")(x)
+        x = layers.LeakyReLU(0.2, name=f"enc{i}_act")(x)
+        skips.append(x)
+    for i, n_filters in enumerate(decoder, start=1):
+        x = layers.Conv2DTranspose(n_filters, 4, strides=2, padding="same", name=f"dec{i}")(x)
+        x = layers.BatchNormalization(**_NORM, name=f"dec{i}_norm")(x)
+        x = layers.ReLU(name=f"dec{i}_act")(x)
+        skip = skips[-1 - i] if i < len(skips) else padded  # the input L at full resolution
+        x = layers.Concatenate(name=f"skip{i}")([x, skip])
+    x = layers.Conv2D(2, 3, padding="same", name="ab_head")(x)
     x = CropToMatch(name="crop")([x, inputs])
     outputs = layers.Activation("tanh", dtype="float32", name="ab")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -49,16 +49,53 @@ def choose_profile(requested: str) -> tuple[str, str]:
     gpu = gpu_available()
     if gpu and real:
         return "paper", "a GPU and the Kaggle datasets are present"
-    missing = [what for what, ok in (("a GPU", gpu), ("the Kaggle datasets", real)) if not ok]
-    return "quick", f"no {' and no '.join(missing)}: the paper profile needs both"
+    missing = [what for what, ok in (("GPU", gpu), ("Kaggle datasets", real)) if not ok]
+    return "quick", f"no {' and no '.join(missing)} here; the paper profile needs both"
 
 
 def notebooks(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]-*.ipynb"))
 
 
+def _read_state(path: Path) -> dict:
+    """Which notebooks finished with which profile; ``{}`` when absent or unreadable."""
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def _write_state(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2))
+    os.replace(tmp, path)
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _stream_notebook_output() -> None:
+    """Show what the notebooks print (one line per epoch, tables) on this terminal."""
+    import logging
+
+    logger = logging.getLogger("papermill")
+    if not any(getattr(h, "_colorization", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("      %(message)s"))
+        handler._colorization = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
 def run(profile: str = "auto", only: list[str] | None = None) -> int:
     import papermill
+
+    _stream_notebook_output()
 
     root = paths.project_root()
     chosen, why = choose_profile(profile)
@@ -66,7 +103,7 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
     out_dir = paths.reports_dir() / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = paths.reports_dir() / "reproduce-state.json"
-    state = json.loads(state_path.read_text()) if state_path.exists() else {}
+    state = _read_state(state_path)
     env_before = os.environ.get("COLORIZATION_PROFILE")
     os.environ["COLORIZATION_PROFILE"] = chosen
     os.environ.setdefault("COLORIZATION_VERBOSE", "2")  # one line per epoch in the log
@@ -77,7 +114,7 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
             key = f"{nb.name}:{chosen}"
             done = state.get(key)
             target = out_dir / nb.name
-            if done and target.exists() and done["mtime"] == nb.stat().st_mtime:
+            if done and target.exists() and done.get("sha256") == _digest(nb):
                 print(f"  {nb.name}: already executed with profile {chosen}, skipped", flush=True)
                 continue
             print(f"  {nb.name}: running ...", flush=True)
@@ -92,10 +129,16 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
                 print(f"\nFAILED: {nb.name}, cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
                       f"The partly executed notebook is {tmp}.", file=sys.stderr)
                 return 1
+            except Exception as exc:  # noqa: BLE001 - a dead kernel, a timeout, a bad file
+                print(f"\nFAILED: {nb.name}: {type(exc).__name__}: {exc}\n"
+                      f"The partly executed notebook (if any) is {tmp}.", file=sys.stderr)
+                return 1
+            # The executed copy and the state entry are each written whole (temporary name,
+            # then rename): a kill at any moment leaves the notebook either finished or to run.
             os.replace(tmp, target)
             seconds = time.perf_counter() - start
-            state[key] = {"mtime": nb.stat().st_mtime, "seconds": round(seconds, 1)}
-            state_path.write_text(json.dumps(state, indent=2))
+            state[key] = {"sha256": _digest(nb), "seconds": round(seconds, 1)}
+            _write_state(state_path, state)
             print(f"  {nb.name}: done in {seconds:.0f} s", flush=True)
     finally:
         if env_before is None:
@@ -114,7 +157,12 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default="auto", choices=("auto",) + PROFILES)
     p.add_argument("--only", nargs="*", help="run only notebooks whose names start so")
     args = p.parse_args(argv)
-    return run(args.profile, args.only)
+    try:
+        return run(args.profile, args.only)
+    except KeyboardInterrupt:
+        print("interrupted: finished notebooks are kept; run again to continue from the "
+              "first unfinished one", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

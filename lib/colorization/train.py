@@ -174,18 +174,78 @@ class EpochTiming(keras.callbacks.Callback):
             logs["images_per_second"] = self.n_images / seconds if seconds > 0 else float("nan")
 
 
+class TrainingStopped(RuntimeError):
+    """Training stopped on a fault; the message says what happened and what to change."""
+
+
+class NonFiniteLossError(TrainingStopped, FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+class OutOfMemoryError(TrainingStopped, MemoryError):
+    """The accelerator (or the host) ran out of memory during training."""
+
+
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops at the first non-finite loss with a message saying what to try."""
+    """Stops at the first non-finite loss with a message saying what to try.
+
+    Args:
+        learning_rate, precision: the run's settings, named in the message.
+    """
+
+    def __init__(self, learning_rate: float | None = None, precision: str | None = None):
+        super().__init__()
+        self.learning_rate = learning_rate
+        self.precision = precision
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(float(loss)):
             self.model.stop_training = True
-            raise FloatingPointError(
-                f"the training loss became {float(loss)} at batch {batch}: lower the learning "
-                "rate, or use precision='float32' if mixed precision is on. The last completed "
-                "epoch is kept in the run directory's backup and training resumes from it."
+            rate = "" if self.learning_rate is None else f" (now {self.learning_rate:g})"
+            mixed = self.precision not in (None, "float32")
+            raise NonFiniteLossError(
+                f"training stopped: the loss became {float(loss)} at epoch {self._epoch + 1}, "
+                f"batch {batch + 1}. Lower the learning rate (--learning-rate){rate}"
+                + (", or use --precision float32 instead of " + self.precision if mixed else "")
+                + ". A new learning rate is a new experiment: train into another run directory "
+                "(or add --force to replace this one). This run is not marked finished (its "
+                "backup may already hold the diverged weights, so resuming it would not help)."
             )
+
+
+def _is_out_of_memory(err: BaseException) -> bool:
+    """True for the out-of-memory errors of TensorFlow, JAX/XLA, torch, and the host."""
+    if isinstance(err, MemoryError):
+        return True
+    tf = sys.modules.get("tensorflow")
+    errors = getattr(tf, "errors", None)
+    if errors is not None and isinstance(err, errors.ResourceExhaustedError):
+        return True
+    torch = sys.modules.get("torch")
+    torch_oom = getattr(torch, "OutOfMemoryError", None) if torch is not None else None
+    if isinstance(torch_oom, type) and isinstance(err, torch_oom):
+        return True
+    text = str(err)
+    if type(err).__name__ in ("XlaRuntimeError", "JaxRuntimeError"):
+        return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
+    return isinstance(err, RuntimeError) and "CUDA out of memory" in text
+
+
+def _out_of_memory_message(config: RunConfig, replicas: int) -> str:
+    half = max(1, config.batch_size // 2)
+    per = f" per replica ({replicas} replicas)" if replicas > 1 else ""
+    return (
+        f"out of memory while training {config.model!r} at {config.image_size}x"
+        f"{config.image_size} with batch size {config.batch_size}{per}: lower the batch size, "
+        f"e.g. --batch-size {half} (RunConfig(batch_size={half})), or the image size. A new "
+        "batch size is a new experiment: train into another run directory (or add --force to "
+        "replace this one). Epochs completed before are kept in the run's backup/ folder."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +443,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
             keras.callbacks.BackupAndRestore(str(run.dir / "backup"), delete_checkpoint=True,
                                              double_checkpoint=True),
             EpochTiming(len(train_set)),
-            StopOnNaN(),
+            StopOnNaN(config.learning_rate, config.precision),
             EpochSnapshots(snapshot_images, config.snapshot_schedule(), snapshots_dir),
             keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True),
         ]
@@ -392,8 +452,13 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
                                                          profile_batch=0))
         callbacks.extend(extra_callbacks)
         start = time.perf_counter()
-        model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
-                  verbose=_choose_verbose(verbose))
+        try:
+            model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
+                      verbose=_choose_verbose(verbose))
+        except Exception as err:
+            if _is_out_of_memory(err) and not isinstance(err, TrainingStopped):
+                raise OutOfMemoryError(_out_of_memory_message(config, replicas)) from err
+            raise
         elapsed = time.perf_counter() - start
         tmp = run.dir / "model.tmp.keras"
         model.save(tmp)

@@ -9,12 +9,12 @@
 # ---
 
 # %% [markdown]
-# # 10 · Results of every experiment
+# # 13 · Results of every experiment
 #
 # **Reproduces:** the paper's conclusions (Section 6), with numbers: one table of every
 # experiment's test metrics beside the gray baseline.
 #
-# **Writes:** `reports/figures/10-results.png`, `reports/results.json` (complete), and the
+# **Writes:** `reports/figures/13-results.png`, `reports/results.json` (complete), and the
 # report `reports/index.html` is built from them by `make reproduce`.
 #
 # Every experiment's run is reused (trained here only if an earlier notebook was skipped).
@@ -57,7 +57,7 @@ rows = {name: {"ab error / gray": m["ab_mae"] / m["ab_mae_gray"],
                "chroma ratio": m["chroma_ratio"]} for name, m in results.items()}
 fig = figures.metric_bars(rows, keys=("ab error / gray", "chroma ratio"),
                           title=f"every experiment ({profile} profile)")
-_ = report.save_figure(fig, "10-results")
+_ = report.save_figure(fig, "13-results")
 for name, m in results.items():
     print(f"{name:26s} {report.verdict(m)}")
 

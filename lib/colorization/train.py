@@ -153,6 +153,8 @@ class EpochSnapshots(keras.callbacks.Callback):
         arrays = {}
         for name, rgb in self.images.items():
             ab = predict_ab(self.model, rgb)
+            if not np.isfinite(ab).all():
+                return  # a diverged model (StopOnNaN reports it); nothing worth drawing
             arrays[name] = np.clip(np.round(ab), -128, 127).astype(np.int8)
         _save_npz(self.out_dir / f"epoch_{done:03d}.npz", **arrays)
 

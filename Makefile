@@ -48,7 +48,7 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks
 
 lint: $(STAMP) ## ruff over the library, tests and benchmarks
-	$(BIN)/ruff check lib tests bench
+	$(BIN)/ruff check lib tests bench notebooks
 
 bench: $(STAMP) ## Benchmarks: input pipeline, then training images/s vs the PyTorch reference (CPU)
 	$(BIN)/python bench/pipeline.py

@@ -264,6 +264,7 @@ def _device_peak_bytes():
 def main(args) -> int:
     import reference_torch as ref
     import torch
+
     from colorization import models
 
     names = [n for n in args.models.split(",") if n]

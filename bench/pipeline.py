@@ -22,9 +22,10 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+
+import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
 
 
 def _rate(fn, n_images: int, repeats: int = 3) -> float:
@@ -45,6 +46,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
 
     import keras
+
     from colorization import color, data, images, pipeline
 
     with tempfile.TemporaryDirectory() as tmp:

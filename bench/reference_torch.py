@@ -358,6 +358,7 @@ def check(names, image_size: int = 100) -> bool:
     """Parameter counts equal, and with the Keras weights (random BN statistics too) copied
     in, the same outputs and the same Lab inputs/targets, in inference mode."""
     import keras
+
     from colorization import color, models
 
     rng = np.random.default_rng(0)

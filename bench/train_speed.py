@@ -33,9 +33,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+
+import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
 
 MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small")
 

@@ -104,9 +104,9 @@ back = color.to_numpy(color.lab_to_rgb(color.rgb_to_lab(cube)))
 print(f"colours: {len(cube):,d}")
 print(f"max round-trip error: {np.abs(back - cube).max() * 255:.3f} / 255 levels")
 all_lab = color.to_numpy(color.rgb_to_lab(cube))
-print("L range: {:.1f} .. {:.1f}".format(all_lab[:, 0].min(), all_lab[:, 0].max()))
-print("a range: {:.1f} .. {:.1f}".format(all_lab[:, 1].min(), all_lab[:, 1].max()))
-print("b range: {:.1f} .. {:.1f}".format(all_lab[:, 2].min(), all_lab[:, 2].max()))
+print(f"L range: {all_lab[:, 0].min():.1f} .. {all_lab[:, 0].max():.1f}")
+print(f"a range: {all_lab[:, 1].min():.1f} .. {all_lab[:, 1].max():.1f}")
+print(f"b range: {all_lab[:, 2].min():.1f} .. {all_lab[:, 2].max():.1f}")
 
 # %% [markdown]
 # The two normalisations of the paper: the autoencoder's tanh output covers [-1, 1]

@@ -69,11 +69,7 @@ _ = report.save_figure(fig, "02-zhang-full-fruits")
 # the truth, 0: gray), AuC in percent.
 
 # %%
-m = experiments.evaluate(name, profile)
-print(report.format_table({name: m}))
-print(report.verdict(m))
-report.record(name, m, model="zhang_full", data=run.config.data, loss="mse",
-              epochs=run.config.epochs)
+_ = experiments.report_metrics({name: name}, profile)
 
 # %% [markdown]
 # "Computationally slow": the training rate of this run, next to the ~1M CNN of notebook 03

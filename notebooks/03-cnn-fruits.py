@@ -73,11 +73,7 @@ _ = report.save_figure(fig, "03-cnn-fruits-train")
 # ## Numbers
 
 # %%
-m = experiments.evaluate(name, profile)
-print(report.format_table({name: m}))
-print(report.verdict(m))
-report.record(name, m, model="zhang_fruits", data=run.config.data, loss="mse",
-              epochs=run.config.epochs)
+_ = experiments.report_metrics({name: name}, profile)
 
 # %%
 fig = figures.loss_curves({"zhang_fruits, mse": run})

@@ -61,12 +61,7 @@ _ = report.save_figure(fig, "04-cnn-fruits-losses")
 # ## Numbers
 
 # %%
-metrics = {label: experiments.evaluate(names[label], profile) for label in runs}
-print(report.format_table(metrics))
-for label, m in metrics.items():
-    print(f"{label}: {report.verdict(m)}")
-    report.record(names[label], m, model="zhang_fruits", data=runs[label].config.data,
-                  loss=runs[label].config.loss, epochs=runs[label].config.epochs)
+_ = experiments.report_metrics(names, profile)
 
 # %%
 fig = figures.loss_curves(runs, title="training loss (each in its own units)")

@@ -73,12 +73,7 @@ for label, run in runs.items():
 # ## Numbers
 
 # %%
-metrics = {label: experiments.evaluate(names[label], profile) for label in runs}
-print(report.format_table(metrics))
-for label, m in metrics.items():
-    print(f"{label}: {report.verdict(m)}")
-    report.record(names[label], m, model=runs[label].config.model, data=runs[label].config.data,
-                  loss="mse", epochs=runs[label].config.epochs)
+_ = experiments.report_metrics(names, profile)
 
 # %%
 fig = figures.loss_curves(runs)

@@ -79,12 +79,7 @@ _ = report.save_figure(fig, "06-ae-small-fruits")
 # ## Numbers
 
 # %%
-metrics = {label: experiments.evaluate(names[label], profile) for label in runs}
-print(report.format_table(metrics))
-for label, m in metrics.items():
-    print(f"{label}: {report.verdict(m)}")
-    report.record(names[label], m, model=runs[label].config.model, data=runs[label].config.data,
-                  loss="mse", epochs=runs[label].config.epochs)
+_ = experiments.report_metrics(names, profile)
 
 # %%
 fig = figures.loss_curves(runs)

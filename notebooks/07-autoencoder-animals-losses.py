@@ -57,8 +57,7 @@ _ = report.save_figure(fig, "07-ae-animals-losses")
 # ## Numbers: saturation and stains
 
 # %%
-metrics = {label: experiments.evaluate(names[label], profile) for label in runs}
-print(report.format_table(metrics))
+_ = experiments.report_metrics(names, profile)
 for label, run in runs.items():
     inputs = run.snapshot_inputs()["test"]
     true_chroma = np.hypot(*np.moveaxis(
@@ -70,10 +69,6 @@ for label, run in runs.items():
     share = stains.sum() / max(colourful.sum(), 1)
     print(f"{label}: gray stains on {100 * share:.1f}% of colourful pixels "
           f"(snapshot test images)")
-for label, m in metrics.items():
-    print(f"{label}: {report.verdict(m)}")
-    report.record(names[label], m, model="autoencoder", data=runs[label].config.data,
-                  loss=runs[label].config.loss, epochs=runs[label].config.epochs)
 
 # %%
 fig = figures.loss_curves(runs, title="training loss (each in its own units)")

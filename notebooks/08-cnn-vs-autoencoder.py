@@ -27,7 +27,6 @@ profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np
 
 from colorization import color, experiments, figures, metrics, report
 

@@ -114,17 +114,11 @@ for data in names:
 # ## Numbers
 
 # %%
-metrics = {}
+labels = {}
 for data in names:
-    metrics[baselines[data]] = experiments.evaluate(baselines[data], profile)
-    metrics[names[data]] = experiments.evaluate(names[data], profile)
-print(report.format_table(metrics))
-for name, m in metrics.items():
-    print(f"{name:22s} {report.verdict(m)}")
-for data, name in names.items():
-    report.record(name, metrics[name], model="zhang_classification",
-                  data=runs[data].config.data, loss=runs[data].config.loss,
-                  epochs=runs[data].config.epochs)
+    labels[baselines[data]] = baselines[data]
+    labels[names[data]] = names[data]
+_ = experiments.report_metrics(labels, profile)
 
 # %% [markdown]
 # ## The temperature: from the mean to the mode

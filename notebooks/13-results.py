@@ -38,10 +38,10 @@ runs = {name: experiments.run(name, profile) for name in experiments.EXPERIMENTS
 # %%
 results = {}
 for name, run in runs.items():
-    m = experiments.evaluate(name, profile)
-    report.record(name, m, model=run.config.model, data=run.config.data, loss=run.config.loss,
-                  epochs=run.config.epochs)
-    results[name] = m
+    results[name] = experiments.evaluate(name, profile)
+    experiments.record(name, profile, results[name])
+    print(f"{name:26s} {run.config.model:20s} on {run.status['dataset']:17s} "
+          f"{run.config.loss:14s} {run.config.epochs:3d} epochs")
 print(f"test images per experiment: {sorted({int(m['n_images']) for m in results.values()})}")
 print(report.format_table(results, keys=("psnr", "psnr_gray", "ab_mae", "ab_mae_gray",
                                          "ssim", "chroma_ratio", "auc")))

@@ -6,6 +6,7 @@ import tarfile
 import zipfile
 
 import pytest
+
 from colorization.archive import ArchiveError, safe_extract
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+
 from colorization import classification, color, data, paths, quantize
 from colorization.colorizer import build_colorizer, load_colorizer, predict_ab
 from colorization.evaluate import evaluate_model

@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
-from colorization import color
 from skimage import color as skcolor
+
+from colorization import color
 
 
 @pytest.fixture(scope="module")

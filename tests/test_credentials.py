@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+
 from colorization import cli, data
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01-data-and-lab.ipynb"

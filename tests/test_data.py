@@ -8,9 +8,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from colorization import data
 from colorization.data import ImageSet, MissingTokenError, describe, load, prepare, resolve
-from PIL import Image
 
 
 @pytest.fixture(autouse=True)

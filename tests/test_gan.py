@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from colorization import color, gan
 from colorization.colorizer import build_colorizer, load_colorizer, predict_ab
 from colorization.train import RunConfig, train

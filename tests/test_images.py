@@ -5,6 +5,8 @@ import io
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
+
 from colorization.images import (
     IMAGE_EXTENSIONS,
     ImageError,
@@ -12,7 +14,6 @@ from colorization.images import (
     read_image,
     resize_center_crop,
 )
-from PIL import Image
 
 
 def _rgb_check(arr, h, w):

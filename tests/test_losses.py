@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
+
 from colorization import losses
 
 Y_TRUE = np.zeros((1, 1, 2, 2), "float32")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from colorization import color, metrics
 from skimage.metrics import structural_similarity
+
+from colorization import color, metrics
 
 
 def colourful_images(n=3, size=24, seed=0):

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from colorization import models
 
 # (target trainable parameters, relative tolerance), from MISSION.md and the paper.

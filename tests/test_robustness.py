@@ -21,6 +21,8 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from PIL import Image
+
 from colorization import cli, data, reproduce
 from colorization.archive import ArchiveError, safe_extract
 from colorization.colorizer import Colorizer, build_colorizer, load_colorizer
@@ -34,7 +36,6 @@ from colorization.train import (
     read_history,
     train,
 )
-from PIL import Image
 
 
 @pytest.fixture(autouse=True)
@@ -556,7 +557,7 @@ def test_nan_loss_stops_with_a_clear_message(tmp_path, capsys):
                             "--out", out, "--image-size", "32", "--max-images", "16",
                             "--batch-size", "16", "--learning-rate", "1e30")
     assert code == 2, err[-3000:]
-    assert "error: training stopped: the loss became nan at epoch " in err
+    assert "error: training stopped: the loss became nan in epoch " in err
     assert "--learning-rate" in err and "--force" in err
     assert not Run(out).finished and not (out / "status.json").exists()
 

@@ -4,6 +4,8 @@ import itertools
 
 import numpy as np
 import pytest
+from skimage.color import rgb2lab
+
 from colorization import synthetic
 from colorization.synthetic import (
     ANIMAL_CLASSES,
@@ -12,7 +14,6 @@ from colorization.synthetic import (
     generate_fruits,
     photos,
 )
-from skimage.color import rgb2lab
 
 GENERATORS = [generate_fruits, generate_animals]
 

@@ -8,6 +8,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+
 from colorization import data
 from colorization.evaluate import evaluate_model, evaluate_run
 from colorization.train import Run, RunConfig, train

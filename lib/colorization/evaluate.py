@@ -7,6 +7,7 @@ Metrics are those of :mod:`colorization.metrics`, always beside the gray baselin
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorization import color
+from colorization import color, fileio
 from colorization.colorizer import Colorizer, load_colorizer, predict_ab
 
 
@@ -67,7 +68,12 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
         raise ValueError(f"{run.dir} is not a finished run (no status.json saying so)")
     config = run.config
     data = data or config.data
-    key = f"{Path(data).name if os.sep in data else data}-{split}-{max_images or 'all'}"
+    if Path(data).is_dir():  # a folder: its name, and a hash of where it is (names repeat)
+        where = hashlib.sha1(str(Path(data).resolve()).encode()).hexdigest()[:8]
+        data_key = f"{Path(data).name}-{where}"
+    else:
+        data_key = data
+    key = f"{data_key}-{split}-{max_images or 'all'}"
     cache_path = run.dir / "metrics" / f"{key}.json"
     if cache and cache_path.exists():
         return json.loads(cache_path.read_text())
@@ -76,9 +82,7 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     result = evaluate_model(run.model(), rgb)
     result.update({"data": data, "split": split, "model": config.model, "loss": config.loss})
     cache_path.parent.mkdir(exist_ok=True)
-    tmp = cache_path.with_name(cache_path.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, cache_path)
+    fileio.write_json(cache_path, result)
     return result
 
 

@@ -135,3 +135,29 @@ def describe(name: str, profile: str) -> str:
             f"{fields['epochs']} epochs, {fields['image_size']}x{fields['image_size']}, "
             f"batch {fields['batch_size']}, "
             f"{'all' if fields['max_images'] is None else fields['max_images']} training images")
+
+
+def record(name: str, profile: str, metrics: dict) -> None:
+    """Add experiment ``name``'s metrics to ``reports/results.json``, with the dataset the
+    run actually used (``synthetic-fruits`` when ``fruits`` fell back to the default)."""
+    from colorization import report
+
+    cfg = config(name, profile)
+    used = Run(run_dir(name, profile)).status.get("dataset", cfg.data)
+    report.record(name, metrics, model=cfg.model, data=used, loss=cfg.loss, epochs=cfg.epochs,
+                  profile=profile)
+
+
+def report_metrics(experiments_by_label: dict[str, str], profile: str) -> dict[str, dict]:
+    """Evaluate experiments (``{label: experiment name}``), print their metrics table and a
+    one-line verdict each, and record them in ``reports/results.json``. Returns
+    ``{label: metrics}``. The shared closing cell of the experiment notebooks."""
+    from colorization import report
+
+    metrics = {label: evaluate(name, profile) for label, name in experiments_by_label.items()}
+    print(report.format_table(metrics))
+    width = max(len(label) for label in metrics)
+    for label, name in experiments_by_label.items():
+        print(f"{label:{width}s}  {report.verdict(metrics[label])}")
+        record(name, profile, metrics[label])
+    return metrics

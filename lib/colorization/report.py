@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from colorization import paths
+from colorization import fileio, paths
 
 TABLE_KEYS = ("psnr", "psnr_gray", "ssim", "ab_mae", "ab_mae_gray", "delta_e", "chroma_ratio",
               "colorfulness_diff", "auc", "n_images")
@@ -31,9 +31,7 @@ def record(experiment: str, metrics: dict, **info) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = json.loads(path.read_text()) if path.exists() else {}
     rows[experiment] = {**info, **{k: metrics[k] for k in TABLE_KEYS if k in metrics}}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    fileio.write_json(path, rows)
 
 
 def results() -> dict:

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from colorization import paths
+from colorization import fileio, paths
 
 PROFILES = ("paper", "quick", "smoke")
 
@@ -67,9 +67,7 @@ def _read_state(path: Path) -> dict:
 
 
 def _write_state(path: Path, state: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=2))
-    os.replace(tmp, path)
+    fileio.write_json(path, state)
 
 
 def _digest(path: Path) -> str:

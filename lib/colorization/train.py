@@ -32,7 +32,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorization import color
+from colorization import color, fileio
 from colorization.colorizer import Colorizer, build_colorizer, load_colorizer, predict_ab
 
 DEFAULT_SNAPSHOT_EPOCHS = (1, 2, 3, 5, 10, 20, 30, 50, 60, 100, 150, 200, 300, 400, 600)
@@ -94,10 +94,7 @@ class RunConfig:
 # Small file helpers: every file a reader may trust is written to a temp name, then renamed.
 
 
-def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+_write_json = fileio.write_json
 
 
 def _save_npz(path: Path, **arrays) -> None:
@@ -189,7 +186,13 @@ class OutOfMemoryError(TrainingStopped, MemoryError):
 
 
 class StopOnNaN(keras.callbacks.Callback):
-    """Stops at the first non-finite loss with a message saying what to try.
+    """Stops at the end of the first epoch whose mean loss is not finite, with a message
+    saying what to try.
+
+    Checked once an epoch, not every batch: a batch-level hook makes Keras fetch the loss
+    from the accelerator after every step, which stalls a GPU. It must come before
+    ``BackupAndRestore`` in the callback list, so that diverged weights never replace the
+    last good backup.
 
     Args:
         learning_rate, precision: the run's settings, named in the message.
@@ -199,24 +202,20 @@ class StopOnNaN(keras.callbacks.Callback):
         super().__init__()
         self.learning_rate = learning_rate
         self.precision = precision
-        self._epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(float(loss)):
             self.model.stop_training = True
             rate = "" if self.learning_rate is None else f" (now {self.learning_rate:g})"
             mixed = self.precision not in (None, "float32")
             raise NonFiniteLossError(
-                f"training stopped: the loss became {float(loss)} at epoch {self._epoch + 1}, "
-                f"batch {batch + 1}. Lower the learning rate (--learning-rate){rate}"
+                f"training stopped: the loss became {float(loss)} in epoch {epoch + 1}. "
+                f"Lower the learning rate (--learning-rate){rate}"
                 + (", or use --precision float32 instead of " + self.precision if mixed else "")
                 + ". A new learning rate is a new experiment: train into another run directory "
-                "(or add --force to replace this one). This run is not marked finished (its "
-                "backup may already hold the diverged weights, so resuming it would not help)."
+                "(or add --force to replace this one). This run is not marked finished; its "
+                "backup holds the last epoch before the loss diverged."
             )
 
 
@@ -442,10 +441,10 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         )
         _trim_history(run.dir, _completed_epochs(run.dir / "backup"))
         extra_callbacks, callbacks = list(callbacks), [
+            StopOnNaN(config.learning_rate, config.precision),
             keras.callbacks.BackupAndRestore(str(run.dir / "backup"), delete_checkpoint=True,
                                              double_checkpoint=True),
             EpochTiming(len(train_set)),
-            StopOnNaN(config.learning_rate, config.precision),
             EpochSnapshots(snapshot_images, config.snapshot_schedule(), snapshots_dir),
             keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True),
         ]

@@ -5,7 +5,30 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
 import pytest  # noqa: E402
+
+
+@pytest.fixture
+def run_on_backend():
+    """``run(script, backend, *args) -> dict``: run a Python script in a fresh interpreter
+    with ``KERAS_BACKEND=backend`` (skipping when that backend is not installed), assert it
+    succeeded, and return the JSON object it printed last."""
+
+    def run(script: str, backend: str, *args) -> dict:
+        if importlib.util.find_spec(backend) is None:
+            pytest.skip(f"{backend} is not installed")
+        env = dict(os.environ, KERAS_BACKEND=backend)
+        out = subprocess.run([sys.executable, "-c", script, *map(str, args)],
+                             capture_output=True, text=True, env=env, timeout=600, check=False)
+        assert out.returncode == 0, out.stderr[-3000:]
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    return run
 
 
 @pytest.fixture(autouse=True)

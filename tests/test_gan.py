@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -85,16 +79,10 @@ print(json.dumps({"backend": keras.backend.backend(), "status": run.status["stat
 
 
 @pytest.mark.parametrize("backend", ["jax"])
-def test_gan_train_step_on_other_backends(backend, tmp_path):
+def test_gan_train_step_on_other_backends(backend, tmp_path, run_on_backend):
     """The stateless JAX train_step (the GPU machine's backend). PyTorch's is exercised the
     same way by hand: it is slower to start and left out of the quick suite."""
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
-    env = dict(os.environ, KERAS_BACKEND=backend)
-    out = subprocess.run([sys.executable, "-c", _BACKEND_TRAIN, str(tmp_path / backend)],
-                         capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_backend(_BACKEND_TRAIN, backend, tmp_path / backend)
     assert result["backend"] == backend and result["status"] == "finished"
     assert result["shape"] == [2, 16, 16, 2] and result["finite"]
     assert len(result["losses"]) == 4 and all(np.isfinite(result["losses"]))

@@ -262,18 +262,10 @@ print(json.dumps({"backend": keras.backend.backend(), "status": run.status["stat
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_training_runs_on_other_backends(backend, tmp_path):
+def test_training_runs_on_other_backends(backend, tmp_path, run_on_backend):
     """The whole engine (Lab on the device in compute_loss, the NumPy pipeline without
     tf.data, snapshots, save and safe-mode load) on the JAX and PyTorch backends."""
-    import importlib.util
-
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
-    env = dict(os.environ, KERAS_BACKEND=backend)
-    out = subprocess.run([sys.executable, "-c", _BACKEND_TRAIN, str(tmp_path / backend)],
-                         capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_on_backend(_BACKEND_TRAIN, backend, tmp_path / backend)
     assert result["backend"] == backend and result["status"] == "finished"
     assert result["shape"] == [2, 32, 32, 2] and result["finite"]
     assert len(result["losses"]) == 2 and all(np.isfinite(result["losses"]))

@@ -633,7 +633,10 @@ def _load_photos(image_size, max_images) -> ImageSet:
 
 
 def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
-    if (root / "train").is_dir() and (root / "test").is_dir():
+    if split == "all":
+        split_root = root
+        files = find_images(root)
+    elif (root / "train").is_dir() and (root / "test").is_dir():
         split_root = root / split
         files = find_images(split_root)
     else:
@@ -674,6 +677,10 @@ def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
     )
 
 
+def _is_named(data) -> bool:
+    return isinstance(data, str) and data in DATASET_NAMES
+
+
 def load(
     data: str | os.PathLike,
     split: str = "train",
@@ -685,14 +692,15 @@ def load(
     """Load a dataset split as an :class:`ImageSet` of ``(N, image_size, image_size, 3)`` uint8.
 
     ``data``: one of :data:`DATASET_NAMES` or a folder of images. ``split``: "train"/"test"
-    (ignored by "photos"). ``max_images``: keep the first ``max_images`` of a seeded
-    permutation (prepared and folder data, so a subset has every class), or generate only that
-    many (synthetic data: default 4000 train / 1000 test, ``max_images`` caps it).
+    (ignored by "photos"); for a folder also "all" (every image it holds, unsplit).
+    ``max_images``: keep the first ``max_images`` of a seeded permutation (prepared and
+    folder data, so a subset has every class), or generate only that many (synthetic data:
+    default 4000 train / 1000 test, ``max_images`` caps it).
     ``image_size``: images are resized (``cv2.INTER_AREA`` when shrinking) from 100x100, or
     resized + centre-cropped for folders and photos. See the module docstring for
     ``COLORIZATION_DATA``.
     """
-    if split not in SPLITS:
+    if split not in SPLITS and not (split == "all" and not _is_named(data)):
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     image_size = int(image_size)
     if isinstance(data, str) and data in DATASET_NAMES:

@@ -27,23 +27,15 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
     on it; a folder without one on every image it holds (unreadable files are skipped).
     """
     from colorization import data as datasets
-    from colorization import images
 
     folder = Path(data)
     if folder.is_dir() and not (folder / split).is_dir():
-        rgbs = []
-        for path in images.find_images(folder):
-            try:
-                rgbs.append(images.resize_center_crop(images.read_image(path), image_size))
-            except images.ImageError:
-                continue
-            if max_images and len(rgbs) >= max_images:
-                break
-        if not rgbs:
-            raise ValueError(f"no readable images in {folder}")
-        return np.stack(rgbs)
-    return datasets.load(data, split, image_size=image_size, max_images=max_images,
-                         seed=seed).images
+        split = "all"
+    rgb = datasets.load(data, split, image_size=image_size, max_images=max_images,
+                        seed=seed).images
+    if not len(rgb):
+        raise ValueError(f"no readable images in {data}")
+    return rgb
 
 
 def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> dict:

@@ -91,10 +91,8 @@ class RunConfig:
 
 
 # --------------------------------------------------------------------------------------------
-# Small file helpers: every file a reader may trust is written to a temp name, then renamed.
-
-
-_write_json = fileio.write_json
+# Small file helpers: every file a reader may trust is written to a temp name, then renamed
+# (JSON through colorization.fileio).
 
 
 def _save_npz(path: Path, **arrays) -> None:
@@ -402,7 +400,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
             (run.dir / name).unlink(missing_ok=True)
         for sub in ("backup", "snapshots", "logs"):
             _rmtree(run.dir / sub)
-    _write_json(config_path, config.to_dict())
+    fileio.write_json(config_path, config.to_dict())
 
     if config.deterministic:
         keras.utils.set_random_seed(config.seed)
@@ -468,7 +466,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         keras.config.set_dtype_policy(previous_policy)
 
     history = run.history()
-    _write_json(run.dir / "status.json", {
+    fileio.write_json(run.dir / "status.json", {
         "state": "finished",
         "epochs": config.epochs,
         "train_images": len(train_set),

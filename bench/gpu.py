@@ -164,14 +164,15 @@ def _sync(model):
 
 
 def _build(name, image_size, precision):
-    from colorization.colorizer import build_colorizer
+    from colorization.registry import build_colorizer
     from colorization.train import RunConfig
 
     keras.config.set_dtype_policy(precision)
     config = RunConfig(model=name, image_size=image_size, precision=precision, jit_compile=True,
                        lr_schedule="constant")
     model = build_colorizer(name, image_size)
-    model.configure(config, lambda: keras.optimizers.Adam(config.learning_rate))
+    model.configure(lambda: keras.optimizers.Adam(config.learning_rate), loss=config.loss,
+                        jit_compile=config.jit_compile)
     return model
 
 
@@ -265,7 +266,7 @@ def main(args) -> int:
     import reference_torch as ref
     import torch
 
-    from colorization import models
+    from colorization import models, registry
 
     names = [n for n in args.models.split(",") if n]
     keras_variants = [v for v in args.keras.split(",") if v]
@@ -301,7 +302,7 @@ def main(args) -> int:
           f"{'ratio':>6s} {'warm-up s':>9s} {'loss':>7s}")
     results = []
     for name in names:
-        n_keras = models.count_trainable(models.build_model(name, (args.image_size,) * 2 + (1,)))
+        n_keras = models.count_trainable(registry.build_model(name, (args.image_size,) * 2 + (1,)))
         n_torch = ref.count_trainable(ref.build(name))
         assert n_keras == n_torch, (name, n_keras, n_torch)
         flops = ref.train_flops_per_image(name, args.image_size)

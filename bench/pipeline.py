@@ -25,7 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
+from colorization import runtime  # noqa: E402
+
+runtime.quiet()  # TensorFlow imported quietly, before keras does
 
 
 def _rate(fn, n_images: int, repeats: int = 3) -> float:

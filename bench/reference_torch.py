@@ -359,13 +359,13 @@ def check(names, image_size: int = 100) -> bool:
     in, the same outputs and the same Lab inputs/targets, in inference mode."""
     import keras
 
-    from colorization import color, models
+    from colorization import color, models, registry
 
     rng = np.random.default_rng(0)
     ok = True
     print(f"{'model':18s} {'keras params':>13s} {'torch params':>13s}  {'max |diff|':>10s}")
     for name in names:
-        net = models.build_model(name, input_shape=(image_size, image_size, 1))
+        net = registry.build_model(name, input_shape=(image_size, image_size, 1))
         for layer in net.layers:  # non-trivial BatchNorm statistics
             if isinstance(layer, keras.layers.BatchNormalization):
                 g, b, m, v = layer.get_weights()
@@ -380,7 +380,7 @@ def check(names, image_size: int = 100) -> bool:
         copy_keras_weights(net, ref)
         ref.eval()
         rgb = rng.integers(0, 256, (2, image_size, image_size, 3), dtype=np.uint8)
-        conv = models.convention(name)
+        conv = registry.convention(name)
         lightness_k = color.to_numpy(color.normalize_l(
             color.rgb_uint8_to_lab(rgb)[..., :1], conv))
         ab_k = color.to_numpy(color.normalize_ab(color.rgb_uint8_to_lab(rgb)[..., 1:], conv))

@@ -36,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import colorization  # noqa: E402, F401  (imports TensorFlow quietly, before keras does)
+from colorization import runtime  # noqa: E402
+
+runtime.quiet()  # TensorFlow imported quietly, before keras does
 
 MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small")
 
@@ -61,7 +63,7 @@ class _StepClock(keras.callbacks.Callback):
 def keras_rate(name, images, *, batch_size, warmup, steps, jit_compile, precision, seed=0):
     """images/s of the project's training step (fit over the cached uint8 array)."""
     from colorization import pipeline
-    from colorization.colorizer import build_colorizer
+    from colorization.registry import build_colorizer
     from colorization.train import RunConfig
 
     keras.utils.set_random_seed(seed)
@@ -71,7 +73,8 @@ def keras_rate(name, images, *, batch_size, warmup, steps, jit_compile, precisio
         config = RunConfig(model=name, batch_size=batch_size, image_size=images.shape[1],
                            precision=precision, jit_compile=jit_compile, lr_schedule="constant")
         model = build_colorizer(name, images.shape[1])
-        model.configure(config, lambda: keras.optimizers.Adam(config.learning_rate))
+        model.configure(lambda: keras.optimizers.Adam(config.learning_rate), loss=config.loss,
+                        jit_compile=config.jit_compile)
         dataset = pipeline.from_arrays(images, batch_size, shuffle=True, seed=seed)
         if hasattr(dataset, "repeat"):
             dataset = dataset.repeat()

@@ -30,16 +30,18 @@ seed = 0
 # ## Setup
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 import numpy as np
 
 from colorization import color, data, figures, pipeline, report
 
-profile = profile or os.environ.get("COLORIZATION_PROFILE", "quick")
 max_images = {"paper": None, "quick": 4000, "smoke": 400}[profile]
-print(f"profile: {profile}")
 
 # %% [markdown]
 # ## The datasets

@@ -26,23 +26,25 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from colorization import experiments, figures, models, report
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
 
-profile = experiments.profile_from_env(profile)
+from colorization import experiments, figures, models, registry, report
+
 name = "zhang-full-fruits"
-print(f"profile: {profile}")
 print(experiments.describe(name, profile))
 
 # %% [markdown]
 # ## The network
 
 # %%
-net = models.build_model("zhang_full")
+net = registry.build_model("zhang_full")
 print(f"trainable parameters: {models.count_trainable(net):,d} "
-      f"(paper: ~{models.PAPER_PARAMS['zhang_full']:,d}; official conv weights and biases "
+      f"(paper: ~{registry.PAPER_PARAMS['zhang_full']:,d}; official conv weights and biases "
       "with the 313-class head: 32,230,393)")
 
 # %% [markdown]

@@ -27,23 +27,25 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from colorization import experiments, figures, models, report
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
 
-profile = experiments.profile_from_env(profile)
+from colorization import experiments, figures, models, registry, report
+
 name = "cnn-fruits-mse"
-print(f"profile: {profile}")
 print(experiments.describe(name, profile))
 
 # %% [markdown]
 # ## The network (Fig. 1)
 
 # %%
-net = models.build_model("zhang_fruits")
+net = registry.build_model("zhang_fruits")
 print(f"trainable parameters: {models.count_trainable(net):,d} "
-      f"(paper: ~{models.PAPER_PARAMS['zhang_fruits']:,d})")
+      f"(paper: ~{registry.PAPER_PARAMS['zhang_fruits']:,d})")
 for layer in net.layers:
     if layer.count_params():
         print(f"  {layer.name:18s} {str(layer.output.shape):22s} {layer.count_params():>9,d}")

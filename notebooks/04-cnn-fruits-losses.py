@@ -33,15 +33,17 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 from colorization import experiments, figures, report
 
-profile = experiments.profile_from_env(profile)
 names = {"MSE": "cnn-fruits-mse", "SmoothL1 (beta 1, normalised)": "cnn-fruits-smoothl1",
          "SmoothL1 (beta 10 ab)": "cnn-fruits-smoothl1-ab10"}
-print(f"profile: {profile}")
 for name in names.values():
     print(experiments.describe(name, profile))
 

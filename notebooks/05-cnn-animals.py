@@ -27,20 +27,22 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 import numpy as np
 
-from colorization import color, experiments, figures, models, report
+from colorization import color, experiments, figures, models, registry, report
 
-profile = experiments.profile_from_env(profile)
 names = {"~1M CNN": "cnn-small-animals-mse", "~3.5M CNN": "cnn-animals-mse"}
-print(f"profile: {profile}")
 for name in names.values():
     print(experiments.describe(name, profile))
 for model in ("zhang_fruits", "zhang_animals"):
-    print(f"{model}: {models.count_trainable(models.build_model(model)):,d} trainable parameters")
+    print(f"{model}: {models.count_trainable(registry.build_model(model)):,d} trainable parameters")
 
 # %%
 # NBVAL_IGNORE_OUTPUT

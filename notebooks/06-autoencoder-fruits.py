@@ -29,14 +29,16 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from colorization import experiments, figures, models, report
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
 
-profile = experiments.profile_from_env(profile)
+from colorization import experiments, figures, models, registry, report
+
 names = {"~1M autoencoder": "ae-small-fruits-mse", "~6M autoencoder": "ae-fruits-mse"}
-print(f"profile: {profile}")
 for name in names.values():
     print(experiments.describe(name, profile))
 
@@ -44,11 +46,11 @@ for name in names.values():
 # ## The network (Fig. 5)
 
 # %%
-net = models.build_model("autoencoder")
+net = registry.build_model("autoencoder")
 print(f"autoencoder: {models.count_trainable(net):,d} trainable parameters "
-      f"(paper: ~{models.PAPER_PARAMS['autoencoder']:,d})")
-print(f"autoencoder_small: {models.count_trainable(models.build_model('autoencoder_small')):,d}"
-      f" (paper: ~{models.PAPER_PARAMS['autoencoder_small']:,d})")
+      f"(paper: ~{registry.PAPER_PARAMS['autoencoder']:,d})")
+print(f"autoencoder_small: {models.count_trainable(registry.build_model('autoencoder_small')):,d}"
+      f" (paper: ~{registry.PAPER_PARAMS['autoencoder_small']:,d})")
 convs = [layer for layer in net.layers if "conv" in type(layer).__name__.lower()]
 print(f"convolutions: {len(convs)}")
 for layer in convs:

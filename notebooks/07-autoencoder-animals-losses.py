@@ -28,16 +28,18 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 import numpy as np
 
 from colorization import color, experiments, figures, report
 
-profile = experiments.profile_from_env(profile)
 names = {"SmoothL1": "ae-animals-smoothl1", "MSE": "ae-animals-mse"}
-print(f"profile: {profile}")
 for name in names.values():
     print(experiments.describe(name, profile))
 

@@ -24,15 +24,17 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 
 from colorization import color, experiments, figures, metrics, report
 
-profile = experiments.profile_from_env(profile)
 names = {"CNN": "cnn-animals-mse", "autoencoder": "ae-animals-mse"}
-print(f"profile: {profile}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT

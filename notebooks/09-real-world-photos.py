@@ -26,16 +26,16 @@ profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else
 n_fullres = 3  # photographs colourised at full resolution
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-from skimage import data as skdata
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
 
-from colorization import data, evaluate, experiments, figures, metrics, report, synthetic
+from colorization import data, evaluate, experiments, figures, metrics, photos, report
 
-profile = experiments.profile_from_env(profile)
 names = {"CNN": "cnn-fruits-mse", "autoencoder": "ae-fruits-mse"}
-print(f"profile: {profile}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -56,12 +56,12 @@ _ = report.save_figure(fig, "09-photos-epochs")
 # network's ab, resized up from the network's input size (as Zhang's reference code does).
 
 # %%
-photos = [getattr(skdata, n)() for n in synthetic.PHOTO_NAMES[:n_fullres]]
+fullres = photos.full_resolution()[:n_fullres]  # (name, uint8 RGB at full size)
 models_ = {label: run.model() for label, run in runs.items()}
-rows = [[p] + [evaluate.colorize_image(m, p) for m in models_.values()] for p in photos]
+rows = [[p] + [evaluate.colorize_image(m, p) for m in models_.values()] for _, p in fullres]
 fig = figures.image_grid(rows, col_labels=["original"] + list(models_), cell=2.2)
 _ = report.save_figure(fig, "09-photos-fullres")
-for name, p in zip(synthetic.PHOTO_NAMES[:n_fullres], photos, strict=True):
+for name, p in fullres:
     print(f"{name}: {p.shape[1]}x{p.shape[0]}")
 
 # %% [markdown]
@@ -70,7 +70,7 @@ for name, p in zip(synthetic.PHOTO_NAMES[:n_fullres], photos, strict=True):
 # %%
 photo_set = data.load("photos", image_size=runs["CNN"].config.image_size).images
 rows = {label: metrics.evaluate_with_baseline(
-    photo_set, evaluate.predict_ab(models_[label], photo_set)) for label in runs}
+    photo_set, models_[label].predict(photo_set)) for label in runs}
 print(report.format_table(rows))
 for label, m in rows.items():
     print(f"{label}: {report.verdict(m)}")

@@ -2,7 +2,6 @@
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import importlib.util  # noqa: E402
@@ -11,6 +10,10 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 import pytest  # noqa: E402
+
+from colorization import runtime  # noqa: E402
+
+runtime.quiet()
 
 
 @pytest.fixture

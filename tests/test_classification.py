@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from colorization import classification, color, data, paths, quantize
-from colorization.colorizer import build_colorizer, load_colorizer, predict_ab
+from colorization.colorizer import predict_ab
 from colorization.evaluate import evaluate_model
+from colorization.registry import build_colorizer, load_colorizer
 from colorization.train import RunConfig, train
 
 
@@ -65,13 +66,13 @@ def test_learning_beats_the_gray_baseline_and_reloads(tmp_path, monkeypatch):
 
     Rebalancing is switched off here (lambda = 1): on fruits on white, the prior's grey bin
     holds most pixels, so lambda = 0.5 weighs the background ~100x less than the fruit and a
-    few epochs paint it in colour (ab error above gray's, chroma ratio ~2; see notebook 11).
+    few epochs paint it in colour (ab error above gray's, chroma ratio ~2; see notebook 10).
     That is the method's documented bias, not a learning failure, so it is not tested here.
     """
-    monkeypatch.setattr(quantize, "LAMBDA", 1.0)
     cfg = RunConfig(model="zhang_classification", data="synthetic-fruits", loss="rebalanced_ce",
                     image_size=32, max_images=480, max_test_images=64, batch_size=32,
-                    epochs=4, learning_rate=3e-3, snapshot_epochs=[], snapshot_images=2)
+                    epochs=4, learning_rate=3e-3, snapshot_epochs=[], snapshot_images=2,
+                    rebalance_lambda=1.0)
     run = train(cfg, tmp_path / "cls", verbose=0)
     test = data.load("synthetic-fruits", "test", image_size=32, max_images=64)
     model = run.model()

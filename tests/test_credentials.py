@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from colorization import cli, data
+from colorization import cli, data, download, paths
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01-data-and-lab.ipynb"
 
@@ -34,7 +34,7 @@ def no_token(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("the network must not be used in tests")
 
-    monkeypatch.setattr(data, "_kaggle_download", no_network)
+    monkeypatch.setattr(download, "_kaggle_download", no_network)
     return home
 
 
@@ -90,7 +90,7 @@ def test_failed_download_never_shows_the_token(no_token, monkeypatch, capsys):
         raise ConnectionError(f"https://fakeuser:{key}@api.kaggle.com/{kaggle_id} failed; "
                               f"config key={file_key}")
 
-    monkeypatch.setattr(data, "_kaggle_download", leaky)
+    monkeypatch.setattr(download, "_kaggle_download", leaky)
     with pytest.raises(data.DownloadError) as err:
         data.download("fruits")
     msg = str(err.value)
@@ -102,7 +102,7 @@ def test_failed_download_never_shows_the_token(no_token, monkeypatch, capsys):
     assert code == 2 and "error: could not download" in out.err
     assert key not in out.out + out.err and file_key not in out.out + out.err
     assert "Traceback" not in out.err
-    assert not list((data.raw_dir() / "fruits").iterdir())  # no partial download left
+    assert not list((paths.raw_dir() / "fruits").iterdir())  # no partial download left
 
 
 def test_notebook_with_a_fake_token_writes_it_nowhere(tmp_path, no_token):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import data
+from colorization import data, download
 from colorization.data import ImageSet, MissingTokenError, describe, load, prepare, resolve
 
 
@@ -30,7 +30,7 @@ def isolated(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("the network must not be used in tests")
 
-    monkeypatch.setattr(data, "_kaggle_download", no_network)
+    monkeypatch.setattr(download, "_kaggle_download", no_network)
     return tmp_path
 
 
@@ -199,7 +199,7 @@ def test_prepare_downloads_when_no_archive(tmp_path, monkeypatch, fruits_zip):
             shutil.copy(fruits_zip, target)
         return target
 
-    monkeypatch.setattr(data, "_kaggle_download", fake_download)
+    monkeypatch.setattr(download, "_kaggle_download", fake_download)
     monkeypatch.setenv("KAGGLE_USERNAME", "someone")
     monkeypatch.setenv("KAGGLE_KEY", "secret")
     monkeypatch.setenv("COLORIZATION_DATA", "kaggle")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from colorization import color, gan
-from colorization.colorizer import build_colorizer, load_colorizer, predict_ab
+from colorization.colorizer import predict_ab
+from colorization.registry import build_colorizer, load_colorizer
 from colorization.train import RunConfig, train
 
 TINY = {"data": "synthetic-fruits", "loss": "adversarial_l1", "image_size": 32,
@@ -54,10 +56,7 @@ def test_gan_trains_saves_and_reloads_in_safe_mode(tmp_path):
 
 def test_configure_uses_adam_with_beta1_one_half():
     model = build_colorizer("gan", image_size=32)
-    config = RunConfig(model="gan", learning_rate=2e-4)
-    import keras
-
-    model.configure(config, lambda: keras.optimizers.Adam(learning_rate=2e-4))
+    model.configure(lambda: keras.optimizers.Adam(learning_rate=2e-4), loss="adversarial_l1")
     assert model.optimizer.beta_1 == 0.5
     assert float(model.optimizer.learning_rate) == pytest.approx(2e-4)
 

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from colorization import models
+from colorization import models, registry
 
 # (target trainable parameters, relative tolerance), from MISSION.md and the paper.
 PARAM_TARGETS = {
@@ -30,7 +30,7 @@ RANGES = {"unit": (0.0, 1.0), "symmetric": (-1.0, 1.0)}
 @functools.cache
 def built(name: str):
     """Each model built once per session at 100x100 (zhang_full takes about a second)."""
-    return models.build_model(name)
+    return registry.build_model(name)
 
 
 def _random_l(shape, convention, seed=0):
@@ -39,10 +39,10 @@ def _random_l(shape, convention, seed=0):
 
 
 def test_names_and_tables_agree():
-    assert set(models.PAPER_PARAMS) == set(models.MODEL_NAMES) == set(PARAM_TARGETS)
+    assert set(registry.PAPER_PARAMS) == set(registry.MODEL_NAMES) == set(PARAM_TARGETS)
 
 
-@pytest.mark.parametrize("name", models.MODEL_NAMES)
+@pytest.mark.parametrize("name", registry.MODEL_NAMES)
 def test_trainable_parameters_within_target(name):
     target, tolerance = PARAM_TARGETS[name]
     n_params = models.count_trainable(built(name))
@@ -64,9 +64,9 @@ def test_zhang_full_matches_official_count_with_a_two_channel_head():
     assert models.count_trainable(built("zhang_full")) == 32_230_393 - 80_441 + 514 + 4_992
 
 
-@pytest.mark.parametrize("name", models.MODEL_NAMES)
+@pytest.mark.parametrize("name", registry.MODEL_NAMES)
 def test_output_shape_and_range_at_100(name):
-    conv = models.convention(name)
+    conv = registry.convention(name)
     model = built(name)
     out = np.asarray(model(_random_l((2, 100, 100, 1), conv)))
     assert out.dtype == np.float32
@@ -83,18 +83,18 @@ def test_output_shape_and_range_at_100(name):
 @pytest.mark.parametrize("name", ["zhang_fruits", "autoencoder_small", "gan"])
 @pytest.mark.parametrize("size", [(64, 64), (72, 88), (37, 51)])
 def test_other_sizes_static_and_dynamic(name, size):
-    conv = models.convention(name)
+    conv = registry.convention(name)
     x = _random_l((1, *size, 1), conv)
-    static = models.build_model(name, input_shape=(*size, 1))
+    static = registry.build_model(name, input_shape=(*size, 1))
     assert tuple(static.output.shape) == (None, *size, 2)
     assert np.asarray(static(x)).shape == (1, *size, 2)
-    dynamic = models.build_model(name, input_shape=(None, None, 1))
+    dynamic = registry.build_model(name, input_shape=(None, None, 1))
     dynamic.set_weights(static.get_weights())  # weights do not depend on the size
     np.testing.assert_allclose(np.asarray(dynamic(x)), np.asarray(static(x)), atol=1e-6)
 
 
 def test_conventions():
-    assert [models.convention(n) for n in models.MODEL_NAMES] == [
+    assert [registry.convention(n) for n in registry.MODEL_NAMES] == [
         "unit",
         "unit",
         "unit",
@@ -107,11 +107,11 @@ def test_conventions():
 
 def test_unknown_name_lists_names():
     with pytest.raises(ValueError, match="zhang_fruits") as info:
-        models.build_model("unet")
-    for name in models.MODEL_NAMES:
+        registry.build_model("unet")
+    for name in registry.MODEL_NAMES:
         assert name in str(info.value)
     with pytest.raises(ValueError, match="autoencoder_small"):
-        models.convention("unet")
+        registry.convention("unet")
 
 
 def test_reflect_padding_and_crop_are_inverse():
@@ -129,7 +129,7 @@ def test_last_layer_is_float32_activation_under_mixed_precision():
     previous = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        model = models.build_model("autoencoder_small", input_shape=(32, 32, 1))
+        model = registry.build_model("autoencoder_small", input_shape=(32, 32, 1))
     finally:
         keras.mixed_precision.set_global_policy(previous)
     assert model.layers[-1].__class__.__name__ == "Activation"
@@ -140,7 +140,7 @@ def test_last_layer_is_float32_activation_under_mixed_precision():
 def test_saved_model_round_trip(tmp_path):
     import keras
 
-    model = models.build_model("autoencoder_small", input_shape=(None, None, 1))
+    model = registry.build_model("autoencoder_small", input_shape=(None, None, 1))
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
@@ -151,9 +151,9 @@ def test_saved_model_round_trip(tmp_path):
 _BACKEND_SCRIPT = """
 import numpy as np
 from keras import ops
-from colorization import models
+from colorization import registry
 for name in ("zhang_fruits", "autoencoder_small"):
-    model = models.build_model(name)
+    model = registry.build_model(name)
     out = ops.convert_to_numpy(model(np.full((1, 100, 100, 1), 0.5, "float32")))
     assert out.shape == (1, 100, 100, 2), out.shape
 print("ok")

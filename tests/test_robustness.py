@@ -23,19 +23,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import cli, data, reproduce
+from colorization import cli, data, paths, reproduce
 from colorization.archive import ArchiveError, safe_extract
-from colorization.colorizer import Colorizer, build_colorizer, load_colorizer
+from colorization.callbacks import OutOfMemoryError, is_out_of_memory
+from colorization.colorizer import Colorizer
 from colorization.evaluate import colorize_files, evaluate_run
 from colorization.images import ImageError, read_image
-from colorization.train import (
-    OutOfMemoryError,
-    Run,
-    RunConfig,
-    _is_out_of_memory,
-    read_history,
-    train,
-)
+from colorization.registry import build_colorizer, load_colorizer
+from colorization.runs import Run, RunConfig, read_history
+from colorization.train import train
 
 
 @pytest.fixture(autouse=True)
@@ -393,7 +389,7 @@ def fake_kaggle(tmp_path, monkeypatch):
         target.write_bytes(good.read_bytes())
         return target
 
-    monkeypatch.setattr(data, "_kaggle_download", download)
+    monkeypatch.setattr(download, "_kaggle_download", download)
     monkeypatch.setenv("KAGGLE_USERNAME", "someone")
     monkeypatch.setenv("KAGGLE_KEY", "0123456789abcdef")
     return good, calls
@@ -401,7 +397,7 @@ def fake_kaggle(tmp_path, monkeypatch):
 
 def test_half_downloaded_archive_is_fetched_again_never_used(tmp_path, fake_kaggle):
     good, calls = fake_kaggle
-    raw = data.raw_dir() / "fruits"
+    raw = paths.raw_dir() / "fruits"
     raw.mkdir(parents=True)
     (raw / "fruit-recognition.zip").write_bytes(good.read_bytes()[:-30])  # cut short
     (raw / ".download-killed").mkdir()  # what a kill during a download leaves
@@ -413,7 +409,7 @@ def test_half_downloaded_archive_is_fetched_again_never_used(tmp_path, fake_kagg
     counts = json.loads((out / "manifest.json").read_text())["counts"]
     assert counts["kept"] == counts["found"] == 2
     # a damaged zip put there by hand is not used either: the dataset is downloaded
-    data.prepared_dir().joinpath("fruits", "manifest.json").unlink()
+    paths.prepared_dir().joinpath("fruits", "manifest.json").unlink()
     (raw / "fruit-recognition.zip").unlink()
     (raw / "by-hand.zip").write_bytes(good.read_bytes()[:100])
     with pytest.warns(UserWarning, match="by-hand.zip is damaged"):
@@ -598,9 +594,9 @@ def test_out_of_memory_is_recognised_on_every_backend(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "torch", type(sys)("torch"))
     sys.modules["torch"].OutOfMemoryError = FakeTorchOOM
-    assert _is_out_of_memory(tf.errors.ResourceExhaustedError(None, None, "OOM"))
-    assert _is_out_of_memory(XlaRuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating"))
-    assert _is_out_of_memory(FakeTorchOOM("CUDA out of memory. Tried to allocate 2 GiB"))
-    assert _is_out_of_memory(MemoryError())
-    assert not _is_out_of_memory(XlaRuntimeError("INVALID_ARGUMENT: shapes"))
-    assert not _is_out_of_memory(ValueError("out of memory"))
+    assert is_out_of_memory(tf.errors.ResourceExhaustedError(None, None, "OOM"))
+    assert is_out_of_memory(XlaRuntimeError("RESOURCE_EXHAUSTED: Out of memory allocating"))
+    assert is_out_of_memory(FakeTorchOOM("CUDA out of memory. Tried to allocate 2 GiB"))
+    assert is_out_of_memory(MemoryError())
+    assert not is_out_of_memory(XlaRuntimeError("INVALID_ARGUMENT: shapes"))
+    assert not is_out_of_memory(ValueError("out of memory"))

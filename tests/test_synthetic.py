@@ -6,13 +6,12 @@ import numpy as np
 import pytest
 from skimage.color import rgb2lab
 
-from colorization import synthetic
+from colorization.photos import resized as photos
 from colorization.synthetic import (
     ANIMAL_CLASSES,
     FRUIT_CLASSES,
     generate_animals,
     generate_fruits,
-    photos,
 )
 
 GENERATORS = [generate_fruits, generate_animals]
@@ -92,4 +91,4 @@ def test_photos():
     small, _ = photos(size=32)
     assert small.shape[1:] == (32, 32, 3)
     images[0] = 0  # a copy: the cache is not modified
-    assert synthetic.photos()[0][0].max() > 0
+    assert photos()[0][0].max() > 0

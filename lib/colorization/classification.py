@@ -5,13 +5,14 @@
 in-gamut ab bins of :mod:`colorization.quantize`) and keeps the engine's interface:
 
 - ``call(rgb, training=True)`` returns the logits (what ``compute_loss`` needs);
-- ``call(rgb, training=False)`` returns the annealed-mean ab at ``temperature``, normalised
-  with the ``"symmetric"`` convention (ab / 128), so ``predict_ab``, the epoch snapshots,
+- ``call(rgb, training=False)`` returns the annealed-mean ab at ``temperature`` in ab units,
+  which ``predict`` passes on unchanged (``decode`` is the identity), so the epoch snapshots,
   evaluation and ``colorize`` treat it like every other model;
 - ``compute_loss`` soft-encodes the true ab (Gaussian, sigma 5, 5 nearest bins) and returns
   the cross-entropy, each pixel weighted by the rebalancing weight of its nearest bin
   (``w ∝ ((1 - 0.5) p + 0.5 / Q)^-1`` with ``sum(p w) = 1``, ``p`` the empirical prior of
-  the training set, set by :meth:`ClassificationColorizer.configure`).
+  the training set, set by :meth:`ClassificationColorizer.configure` with the run's
+``rebalance_lambda``).
 
 ``temperature`` (default 0.38) is a property backed by a non-trainable variable (saved with
 the model): setting it changes the next prediction without recompiling anything.
@@ -29,7 +30,7 @@ from colorization.colorizer import Colorizer
 
 @keras.saving.register_keras_serializable(package="colorization")
 class ClassificationColorizer(Colorizer):
-    """uint8 RGB -> Q logits (training) or annealed-mean normalised ab (inference).
+    """uint8 RGB -> Q logits (training) or annealed-mean ab in ab units (inference).
 
     Args:
         network: normalised L ``(B, H, W, 1)`` -> logits ``(B, H, W, Q)``.
@@ -68,8 +69,11 @@ class ClassificationColorizer(Colorizer):
         if training:
             return logits
         probs = ops.softmax(logits / ops.cast(self._temperature, logits.dtype), axis=-1)
-        ab = ops.matmul(probs, ops.convert_to_tensor(self.centres))  # the annealed mean
-        return color.normalize_ab(ab, self.convention)
+        return ops.matmul(probs, ops.convert_to_tensor(self.centres))  # the annealed mean
+
+    def decode(self, output):
+        """The annealed mean is already in ab units."""
+        return output
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """Rebalanced soft cross-entropy, averaged over pixels; ``y_pred`` are the logits."""
@@ -81,16 +85,22 @@ class ClassificationColorizer(Colorizer):
         cross_entropy = -ops.sum(target * log_probs, axis=-1)
         return ops.mean(weights * cross_entropy)
 
-    def configure(self, config, make_optimizer, train_images=None):
+    def configure(self, make_optimizer, *, loss: str = "rebalanced_ce", loss_delta=None,
+                  rebalance_lambda: float = quantize.LAMBDA, train_images=None,
+                  jit_compile="auto"):
         """Rebalancing weights from the training set's prior (cached), then compile.
 
-        ``config.loss`` is not used: the objective is this model's own.
+        ``rebalance_lambda`` mixes the prior with the uniform distribution (0.5, Zhang's
+        value; 1.0 turns rebalancing off, an ablation). ``loss`` must name this model's own
+        objective, ``"rebalanced_ce"``; ``loss_delta`` is not used.
         """
+        del loss_delta
+        if loss != "rebalanced_ce":
+            raise ValueError(f"{self.name} trains with 'rebalanced_ce', not {loss!r}")
         if train_images is not None:
             prior = quantize.cached_prior(train_images.images, train_images.dataset)
-            # quantize.LAMBDA read at call time: 1.0 turns rebalancing off (an ablation).
-            self.class_weights = quantize.rebalancing_weights(prior, lam=quantize.LAMBDA)
-        self.compile(optimizer=make_optimizer(), jit_compile=config.jit_compile)
+            self.class_weights = quantize.rebalancing_weights(prior, lam=rebalance_lambda)
+        self.compile(optimizer=make_optimizer(), jit_compile=jit_compile)
 
     def get_config(self):
         return {**super().get_config(), "temperature": self.temperature,
@@ -100,14 +110,3 @@ class ClassificationColorizer(Colorizer):
 def _check_temperature(value) -> None:
     if not value > 0:
         raise ValueError(f"temperature must be > 0, got {value}")
-
-
-def build_classification_colorizer(model_name: str, image_size: int = 100):
-    """The ``zhang_classification`` network wrapped and built (a ``SPECIAL_BUILDERS`` entry)."""
-    from colorization import models
-
-    network = models.build_model(model_name, input_shape=(image_size, image_size, 1))
-    model = ClassificationColorizer(network, models.convention(model_name),
-                                    name=f"colorizer_{model_name}")
-    model(np.zeros((1, image_size, image_size, 3), dtype=np.uint8))  # build
-    return model

@@ -4,22 +4,23 @@ Exit codes: 0 success; 1 some inputs failed (the others were processed and kept)
 2 usage or setup error (bad arguments, missing or refused model, missing Kaggle token,
 unwritable output folder, failed download, training stopped on a NaN loss or out of memory);
 130 interrupted (finished work is kept).
+
+The commands import the engine inside their functions, after :func:`main` has called
+:func:`colorization.runtime.quiet`: importing Keras imports TensorFlow, whose start-up lines
+would otherwise land on the terminal before the command says anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from colorization import fileio, runtime
+from colorization.download import redact
+
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
-
-
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up banner is noise on a command line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _add_train(sub):
@@ -28,7 +29,8 @@ def _add_train(sub):
     p.add_argument("--data", default="synthetic-fruits",
                    help="dataset name (fruits, animals, synthetic-fruits, synthetic-animals) "
                         "or a folder of images")
-    p.add_argument("--loss", default="mse", help="mse, smooth_l1, or any Keras loss name")
+    p.add_argument("--loss", default=None,
+                   help="mse, smooth_l1, smooth_l1_ab (default: the model's own objective)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--out", required=True, help="run directory to write")
     p.add_argument("--image-size", type=int, default=100)
@@ -78,14 +80,18 @@ def parser() -> argparse.ArgumentParser:
     _add_colorize(sub)
     _add_data(sub)
     sub.add_parser("models", help="list the networks and their parameter counts")
+    shown = sub.add_parser("experiments", help="list the experiments, or show one in full")
+    shown.add_argument("name", nargs="?", help="an experiment to show with every setting")
     return p
 
 
 def _train(args) -> int:
+    from colorization import registry
     from colorization.train import RunConfig, train
 
     config = RunConfig(
-        model=args.model, data=args.data, loss=args.loss, epochs=args.epochs,
+        model=args.model, data=args.data, epochs=args.epochs,
+        loss=args.loss or registry.default_loss(args.model),
         batch_size=args.batch_size, image_size=args.image_size, seed=args.seed,
         learning_rate=args.learning_rate, max_images=args.max_images,
         precision=args.precision, strategy=args.strategy, flip=args.flip,
@@ -103,7 +109,7 @@ def _evaluate(args) -> int:
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text + "\n")
+        fileio.write_text(args.out, text + "\n")
     print(text)
     return EXIT_OK
 
@@ -130,23 +136,30 @@ def _data(args) -> int:
 
 
 def _models(args) -> int:
-    from colorization import models
+    from colorization import models, registry
 
-    for name in models.MODEL_NAMES:
-        net = models.build_model(name)
-        paper = models.PAPER_PARAMS[name]
+    for name in registry.MODEL_NAMES:
+        net = registry.build_model(name)
+        paper = registry.PAPER_PARAMS[name]
         print(f"{name:20s} {models.count_trainable(net):>12,d} trainable parameters "
               f"(paper: {'n/a' if paper is None else f'~{paper:,d}'})")
     return EXIT_OK
 
 
+def _experiments(args) -> int:
+    from colorization import experiments
+
+    print(experiments.show(args.name) if args.name else experiments.listing())
+    return EXIT_OK
+
+
 COMMANDS = {"train": _train, "evaluate": _evaluate, "colorize": _colorize, "data": _data,
-            "models": _models}
+            "models": _models, "experiments": _experiments}
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    _quiet_tensorflow()
+    runtime.quiet("2")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -157,17 +170,8 @@ def main(argv=None) -> int:
         # OSError: missing files, unwritable folders, a full disk; RuntimeError: training
         # faults (NaN loss, out of memory), download and archive errors. No traceback: the
         # message says what to do.
-        print(f"error: {_redact(str(exc) or type(exc).__name__)}", file=sys.stderr)
+        print(f"error: {redact(str(exc) or type(exc).__name__)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def _redact(text: str) -> str:
-    """Never print a Kaggle token, whatever an error message holds."""
-    try:
-        from colorization.data import redact
-    except Exception:  # noqa: BLE001 - reporting an error must not raise another
-        return text
-    return redact(text)
 
 
 if __name__ == "__main__":

@@ -157,6 +157,13 @@ def join_lab(lightness, ab):
     return ops.concatenate([_as_float32(lightness), _as_float32(ab)], axis=-1)
 
 
+def recolor(lightness, ab) -> np.ndarray:
+    """True L ``(..., H, W, 1)`` joined with ab ``(..., H, W, 2)`` (both in Lab units) ->
+    sRGB ``(..., H, W, 3)`` float32 NumPy array in [0, 1]. The one "L + predicted ab -> RGB"
+    of the project (snapshots, evaluation, metrics)."""
+    return to_numpy(lab_to_rgb(join_lab(lightness, ab)))
+
+
 def to_numpy(x) -> np.ndarray:
     """A backend tensor (or array) as a NumPy array."""
     return np.asarray(ops.convert_to_numpy(x))

@@ -6,7 +6,6 @@ Metrics are those of :mod:`colorization.metrics`, always beside the gray baselin
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -15,8 +14,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from colorization import color, fileio
-from colorization.colorizer import Colorizer, load_colorizer, predict_ab
+from colorization import color, fileio, images, metrics
+from colorization import data as datasets
+from colorization.colorizer import Colorizer
+from colorization.registry import load_colorizer
+from colorization.runs import Run
 
 
 def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
@@ -26,8 +28,6 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
     ``data`` is a dataset name or a folder. A folder with a ``test/`` subfolder is evaluated
     on it; a folder without one on every image it holds (unreadable files are skipped).
     """
-    from colorization import data as datasets
-
     folder = Path(data)
     if folder.is_dir() and not (folder / split).is_dir():
         split = "all"
@@ -40,9 +40,7 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
 
 def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> dict:
     """Metrics of ``colorizer`` on uint8 RGB ``(N, H, W, 3)``, with ``*_gray`` baselines."""
-    from colorization import metrics
-
-    ab = predict_ab(colorizer, rgb, batch_size=batch_size)
+    ab = colorizer.predict(rgb, batch_size=batch_size)
     return metrics.evaluate_with_baseline(rgb, ab)
 
 
@@ -53,8 +51,6 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     Results are cached in ``RUN_DIR/metrics/`` keyed by data, split and image count, so
     notebooks that compare runs do not predict again.
     """
-    from colorization.train import Run
-
     run = Run(run_dir)
     if not run.finished:
         raise ValueError(f"{run.dir} is not a finished run (no status.json saying so)")
@@ -89,10 +85,10 @@ def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
     mh, mw = colorizer.image_shape
     interp = cv2.INTER_AREA if h * w > mh * mw else cv2.INTER_CUBIC
     small = cv2.resize(rgb, (mw, mh), interpolation=interp)
-    ab = predict_ab(colorizer, small[None])[0]
+    ab = colorizer.predict(small[None])[0]
     ab_full = cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
-    lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb))[..., :1]
-    out = color.to_numpy(color.lab_to_rgb(np.concatenate([lightness, ab_full], axis=-1)))
+    lightness, _ = color.split_lab(color.rgb_uint8_to_lab(rgb))
+    out = color.recolor(lightness, ab_full)
     return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
 
 
@@ -108,8 +104,6 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
     are not images (by extension). Raises ``FileNotFoundError`` / ``ValueError`` for a missing
     or unusable model and ``PermissionError`` for an output folder that cannot be written.
     """
-    from colorization import images
-
     if (run_dir is None) == (model_path is None):
         raise ValueError("give exactly one of run_dir or model_path")
     path = Path(model_path) if model_path else Path(run_dir) / "model.keras"
@@ -180,17 +174,14 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
             failed.append((str(src), f"could not colourise ({type(exc).__name__}: {exc})"))
             log(f"skipped {src}: {failed[-1][1]}")
             continue
-        tmp = target.with_name(f".{target.stem}.tmp.png")
         try:
-            ok = cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
+            ok, encoded = cv2.imencode(".png", cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
             if ok:
-                os.replace(tmp, target)
+                fileio.write_bytes(target, encoded.tobytes())
         except (OSError, cv2.error) as exc:
             ok = False
             log(f"could not write {target}: {exc}")
         if not ok:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             failed.append((str(src), f"could not write {target}"))
             continue
         written.append(str(target))

@@ -1,5 +1,11 @@
 """The paper's experiments as named, serialisable configs, at three scales (profiles).
 
+Each experiment is one :class:`Experiment` record in :data:`EXPERIMENTS`: the paper's
+section and figure, the notebook that shows it, the model, data, loss and every
+hyper-parameter that differs from :class:`~colorization.runs.RunConfig`'s defaults, and its
+epochs per profile. ``colorization experiments`` lists them; ``colorization experiments NAME``
+shows one in full, with the complete config of each profile.
+
 Notebooks ask for an experiment by name; :func:`run` trains it once into
 ``runs/<profile>/<name>/`` and every later notebook that needs it (the loss comparisons,
 CNN vs autoencoder, the real-world photos, the results table) reuses that run directory.
@@ -15,56 +21,70 @@ Profiles:
 
 from __future__ import annotations
 
-import dataclasses
 import os
+from dataclasses import dataclass, field
 
-from colorization import paths
-from colorization.train import Run, RunConfig, train
+from colorization import evaluate as evaluation
+from colorization import paths, registry, report
+from colorization.runs import Run, RunConfig
+from colorization.train import train
 
 PROFILES = ("paper", "quick", "smoke")
 
-# name -> (what the paper did, the config fields that define the experiment)
-EXPERIMENTS: dict[str, dict] = {
-    "zhang-full-fruits": {"model": "zhang_full", "data": "fruits", "loss": "mse"},
-    "cnn-fruits-mse": {"model": "zhang_fruits", "data": "fruits", "loss": "mse"},
-    "cnn-fruits-smoothl1": {"model": "zhang_fruits", "data": "fruits", "loss": "smooth_l1"},
-    "cnn-fruits-smoothl1-ab10": {"model": "zhang_fruits", "data": "fruits",
-                                 "loss": "smooth_l1_ab", "loss_delta": 10.0},
-    "cnn-small-animals-mse": {"model": "zhang_fruits", "data": "animals", "loss": "mse"},
-    "cnn-animals-mse": {"model": "zhang_animals", "data": "animals", "loss": "mse"},
-    "ae-small-fruits-mse": {"model": "autoencoder_small", "data": "fruits", "loss": "mse"},
-    "ae-fruits-mse": {"model": "autoencoder", "data": "fruits", "loss": "mse"},
-    "ae-animals-mse": {"model": "autoencoder", "data": "animals", "loss": "mse"},
-    "ae-animals-smoothl1": {"model": "autoencoder", "data": "animals", "loss": "smooth_l1"},
-    # Beyond the paper. These models own their objective (``loss`` only names it): Zhang's
-    # rebalanced classification, and the GAN at pix2pix's learning rate.
-    "zhang-class-fruits": {"model": "zhang_classification", "data": "fruits",
-                           "loss": "rebalanced_ce"},
-    "zhang-class-animals": {"model": "zhang_classification", "data": "animals",
-                            "loss": "rebalanced_ce"},
-    "gan-fruits": {"model": "gan", "data": "fruits", "loss": "adversarial_l1",
-                   "learning_rate": 2e-4},
-    "gan-animals": {"model": "gan", "data": "animals", "loss": "adversarial_l1",
-                    "learning_rate": 2e-4},
-}
 
-# Epochs per experiment and profile. paper: the paper's counts where it gives them
-# (animals ~150, the small autoencoder 600), else enough to show its figure.
-EPOCHS = {
-    "paper": {"zhang-full-fruits": 10, "cnn-fruits-mse": 30, "cnn-fruits-smoothl1": 30,
-              "cnn-fruits-smoothl1-ab10": 30, "cnn-small-animals-mse": 60,
-              "cnn-animals-mse": 150, "ae-small-fruits-mse": 600, "ae-fruits-mse": 30,
-              "ae-animals-mse": 150, "ae-animals-smoothl1": 150,
-              "zhang-class-fruits": 30, "zhang-class-animals": 150, "gan-fruits": 30,
-              "gan-animals": 150},
-    "quick": {"zhang-full-fruits": 2, "cnn-fruits-mse": 8, "cnn-fruits-smoothl1": 8,
-              "cnn-fruits-smoothl1-ab10": 8, "cnn-small-animals-mse": 6,
-              "cnn-animals-mse": 6, "ae-small-fruits-mse": 8, "ae-fruits-mse": 8,
-              "ae-animals-mse": 6, "ae-animals-smoothl1": 6,
-              "zhang-class-fruits": 6, "zhang-class-animals": 4, "gan-fruits": 4,
-              "gan-animals": 3},
-    "smoke": dict.fromkeys(EXPERIMENTS, 2),
+@dataclass(frozen=True)
+class Experiment:
+    """One experiment. ``epochs``: ``(paper, quick)`` epoch counts (smoke: always 2);
+    ``settings``: RunConfig fields beyond the defaults (learning rate, loss_delta, ...);
+    ``quick_images``: training images in the quick profile when the network is too heavy
+    for :data:`SCALE`'s default."""
+
+    paper: str
+    notebook: str
+    model: str
+    data: str
+    epochs: tuple[int, int]
+    loss: str = ""  # "" = the model's own objective (registry.default_loss)
+    settings: dict = field(default_factory=dict)
+    quick_images: int | None = None
+
+
+_E = Experiment
+# paper epochs: the paper's counts where it gives them (animals ~150, the small autoencoder
+# 600), else enough to show its figure.
+EXPERIMENTS: dict[str, Experiment] = {
+    "zhang-full-fruits": _E("Sec. 5.1 (Zhang's full network)", "02-zhang-full-fruits",
+                            "zhang_full", "fruits", (10, 2), "mse", quick_images=128),
+    "cnn-fruits-mse": _E("Sec. 5.1, Fig. 1-2", "03-cnn-fruits", "zhang_fruits", "fruits",
+                         (30, 8), "mse"),
+    "cnn-fruits-smoothl1": _E("Sec. 5.1, Fig. 3", "04-cnn-fruits-losses", "zhang_fruits",
+                              "fruits", (30, 8), "smooth_l1"),
+    "cnn-fruits-smoothl1-ab10": _E("Sec. 5.1, Fig. 3 (threshold 10 ab units)",
+                                   "04-cnn-fruits-losses", "zhang_fruits", "fruits", (30, 8),
+                                   "smooth_l1_ab", {"loss_delta": 10.0}),
+    "cnn-small-animals-mse": _E("Sec. 5.1, animals (the ~1M CNN)", "05-cnn-animals",
+                                "zhang_fruits", "animals", (60, 6), "mse"),
+    "cnn-animals-mse": _E("Sec. 5.1, animals (the ~3.5M CNN); Fig. 9", "05-cnn-animals",
+                          "zhang_animals", "animals", (150, 6), "mse"),
+    "ae-small-fruits-mse": _E("Sec. 5.2, Fig. 5", "06-autoencoder-fruits", "autoencoder_small",
+                              "fruits", (600, 8), "mse"),
+    "ae-fruits-mse": _E("Sec. 5.2, Fig. 6-7", "06-autoencoder-fruits", "autoencoder", "fruits",
+                        (30, 8), "mse"),
+    "ae-animals-mse": _E("Sec. 5.2, Fig. 8; Fig. 10", "07-autoencoder-animals-losses",
+                         "autoencoder", "animals", (150, 6), "mse"),
+    "ae-animals-smoothl1": _E("Sec. 5.2, Fig. 8", "07-autoencoder-animals-losses",
+                              "autoencoder", "animals", (150, 6), "smooth_l1"),
+    # Beyond the paper: Zhang's rebalanced classification, and the GAN at pix2pix's rate.
+    "zhang-class-fruits": _E("beyond the paper (Zhang et al. 2016)", "10-zhang-classification",
+                             "zhang_classification", "fruits", (30, 6)),
+    "zhang-class-animals": _E("beyond the paper (Zhang et al. 2016)", "10-zhang-classification",
+                              "zhang_classification", "animals", (150, 4)),
+    "gan-fruits": _E("beyond the paper (Nazeri et al. 2018)", "11-gan", "gan", "fruits",
+                     (30, 4), settings={"learning_rate": 2e-4}, quick_images=400),
+    "gan-animals": _E("beyond the paper (Nazeri et al. 2018)", "11-gan", "gan", "animals",
+                      (150, 3), settings={"learning_rate": 2e-4}, quick_images=400),
 }
+SMOKE_EPOCHS = 2
 
 # Scale of each profile: training images (None: all), image size, batch size, evaluation
 # images, snapshot epochs.
@@ -77,8 +97,12 @@ SCALE = {
               "snapshot_epochs": [1, 2]},
 }
 
-# Experiments that need the heavy networks get fewer images in the quick profile.
-QUICK_MAX_IMAGES = {"zhang-full-fruits": 128, "gan-fruits": 400, "gan-animals": 400}
+
+def epochs(name: str, profile: str) -> int:
+    """Epochs of experiment ``name`` at ``profile``."""
+    if profile == "smoke":
+        return SMOKE_EPOCHS
+    return EXPERIMENTS[name].epochs[PROFILES.index(profile)]
 
 
 def profile_from_env(profile: str | None = None) -> str:
@@ -93,13 +117,16 @@ def config(name: str, profile: str) -> RunConfig:
     """The :class:`RunConfig` of experiment ``name`` at ``profile``'s scale."""
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown experiment {name!r}; choose one of {sorted(EXPERIMENTS)}")
-    scale = SCALE[profile]
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    exp, scale = EXPERIMENTS[name], SCALE[profile]
     max_images = scale["max_images"]
-    if profile == "quick":
-        max_images = QUICK_MAX_IMAGES.get(name, max_images)
+    if profile == "quick" and exp.quick_images is not None:
+        max_images = exp.quick_images
     return RunConfig(
-        **EXPERIMENTS[name],
-        epochs=EPOCHS[profile][name],
+        model=exp.model, data=exp.data, loss=exp.loss or registry.default_loss(exp.model),
+        **exp.settings,
+        epochs=epochs(name, profile),
         batch_size=scale["batch_size"],
         image_size=scale["image_size"],
         max_images=max_images,
@@ -121,27 +148,50 @@ def run(name: str, profile: str, *, force: bool = False, verbose="auto") -> Run:
 
 def evaluate(name: str, profile: str, data: str | None = None) -> dict:
     """Test-set metrics of a finished experiment (cached in its run directory)."""
-    from colorization.evaluate import evaluate_run
-
-    return evaluate_run(run_dir(name, profile), data,
+    return evaluation.evaluate_run(run_dir(name, profile), data,
                         max_images=SCALE[profile]["eval_images"])
 
 
 def describe(name: str, profile: str) -> str:
-    """One line: what the experiment trains, on what, for how long."""
+    """One line: what the experiment trains, on what, for how long (every setting:
+    :func:`show`)."""
     cfg = config(name, profile)
-    fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg)}
-    return (f"{name}: {fields['model']} on {fields['data']} with {fields['loss']}, "
-            f"{fields['epochs']} epochs, {fields['image_size']}x{fields['image_size']}, "
-            f"batch {fields['batch_size']}, "
-            f"{'all' if fields['max_images'] is None else fields['max_images']} training images")
+    return (f"{name}: {cfg.model} on {cfg.data} with {cfg.loss}, "
+            f"{cfg.epochs} epochs, {cfg.image_size}x{cfg.image_size}, "
+            f"batch {cfg.batch_size}, "
+            f"{'all' if cfg.max_images is None else cfg.max_images} training images")
+
+
+def show(name: str) -> str:
+    """Experiment ``name`` in full: its record, then every config field of each profile."""
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; choose one of {sorted(EXPERIMENTS)}")
+    exp = EXPERIMENTS[name]
+    lines = [f"{name}", f"  paper:     {exp.paper}", f"  notebook:  notebooks/{exp.notebook}.py",
+             f"  model:     {exp.model} ({registry.spec(exp.model).about})"]
+    configs = {p: config(name, p).to_dict() for p in PROFILES}
+    lines.append(f"  {'field':18s}" + "".join(f"{p:>14s}" for p in PROFILES))
+    for key in configs["paper"]:
+        values = [configs[p][key] for p in PROFILES]
+        shown = ["all" if v is None else ",".join(map(str, v)) if isinstance(v, list) else
+                 f"{v:g}" if isinstance(v, float) else str(v) for v in values]
+        if key == "snapshot_epochs":
+            shown = [s if len(s) <= 13 else s[:10] + "..." for s in shown]
+        lines.append(f"  {key:18s}" + "".join(f"{s:>14s}" for s in shown))
+    return "\n".join(lines)
+
+
+def listing() -> str:
+    """One line per experiment: name, paper section, notebook, model, data, loss."""
+    rows = [f"{'experiment':26s} {'notebook':30s} {'model':22s} {'data':8s} paper"]
+    for name, exp in EXPERIMENTS.items():
+        rows.append(f"{name:26s} {exp.notebook:30s} {exp.model:22s} {exp.data:8s} {exp.paper}")
+    return "\n".join(rows)
 
 
 def record(name: str, profile: str, metrics: dict) -> None:
     """Add experiment ``name``'s metrics to ``reports/results.json``, with the dataset the
     run actually used (``synthetic-fruits`` when ``fruits`` fell back to the default)."""
-    from colorization import report
-
     cfg = config(name, profile)
     used = Run(run_dir(name, profile)).status.get("dataset", cfg.data)
     report.record(name, metrics, model=cfg.model, data=used, loss=cfg.loss, epochs=cfg.epochs,
@@ -152,8 +202,6 @@ def report_metrics(experiments_by_label: dict[str, str], profile: str) -> dict[s
     """Evaluate experiments (``{label: experiment name}``), print their metrics table and a
     one-line verdict each, and record them in ``reports/results.json``. Returns
     ``{label: metrics}``. The shared closing cell of the experiment notebooks."""
-    from colorization import report
-
     metrics = {label: evaluate(name, profile) for label, name in experiments_by_label.items()}
     print(report.format_table(metrics))
     width = max(len(label) for label in metrics)

@@ -31,7 +31,6 @@ the generator.
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from colorization.colorizer import Colorizer
@@ -70,14 +69,17 @@ class GANColorizer(Colorizer):
 
     Args:
         network: the generator, normalised L ``(B, H, W, 1)`` -> ab in [-1, 1].
-        discriminator: PatchGAN, ``(B, H, W, 3)`` -> patch logits (default: a new one).
+        discriminator: PatchGAN, ``(B, H, W, 3)`` -> patch logits (default: a new one at the
+            generator's input size).
         l1_weight: weight of the L1 term in the generator's loss (100).
     """
 
     def __init__(self, network, convention="symmetric", discriminator=None,
                  l1_weight=L1_WEIGHT, **kwargs):
         super().__init__(network, convention, **kwargs)
-        self.discriminator = discriminator or build_discriminator()
+        if discriminator is None:
+            discriminator = build_discriminator(tuple(network.input_shape[1:3]) + (3,))
+        self.discriminator = discriminator
         self.l1_weight = float(l1_weight)
         self.trackers = [keras.metrics.Mean(name=n) for n in ("loss", "d_loss", "g_adv", "g_l1")]
 
@@ -85,14 +87,19 @@ class GANColorizer(Colorizer):
     def metrics(self):
         return self.trackers
 
-    def configure(self, config, make_optimizer, train_images=None):
-        """Adam (``beta_1 = 0.5``) at the run's rate and schedule; ``config.loss`` unused."""
+    def configure(self, make_optimizer, *, loss: str = "adversarial_l1", loss_delta=None,
+                  rebalance_lambda=None, train_images=None, jit_compile="auto"):
+        """Adam (``beta_1 = 0.5``) at the run's rate and schedule. ``loss`` must name this
+        model's own objective, ``"adversarial_l1"``; the other settings are not used."""
+        del loss_delta, rebalance_lambda, train_images
+        if loss != "adversarial_l1":
+            raise ValueError(f"{self.name} trains with 'adversarial_l1', not {loss!r}")
         optimizer = make_optimizer()
         settings = optimizer.get_config()
         if "beta_1" in settings:
             settings["beta_1"] = BETA_1
             optimizer = optimizer.__class__.from_config(settings)
-        self.compile(optimizer=optimizer, jit_compile=config.jit_compile)
+        self.compile(optimizer=optimizer, jit_compile=jit_compile)
 
     # ---------------------------------------------------------------- shared objectives
 
@@ -136,7 +143,7 @@ class GANColorizer(Colorizer):
         self.optimizer.apply(list(g_grads) + list(d_grads), g_vars + d_vars)
 
     def _train_step_tensorflow(self, data):
-        import tensorflow as tf
+        import tensorflow as tf  # backend-specific: only on TensorFlow
 
         x = data[0] if isinstance(data, (tuple, list)) else data
         lightness, ab = self._pairs(x)
@@ -149,7 +156,7 @@ class GANColorizer(Colorizer):
         return self._update_trackers(values)
 
     def _train_step_torch(self, data):
-        import torch
+        import torch  # backend-specific: only on PyTorch
 
         x = data[0] if isinstance(data, (tuple, list)) else data
         lightness, ab = self._pairs(x)
@@ -164,7 +171,7 @@ class GANColorizer(Colorizer):
         return self._update_trackers({k: v.detach() for k, v in values.items()})
 
     def _train_step_jax(self, state, data):
-        import jax
+        import jax  # backend-specific: only on JAX
 
         trainable, non_trainable, optimizer_vars, metrics_vars = state
         x = data[0] if isinstance(data, (tuple, list)) else data
@@ -224,15 +231,3 @@ class GANColorizer(Colorizer):
         config["discriminator"] = keras.saving.deserialize_keras_object(
             config["discriminator"], custom_objects=custom_objects)
         return super().from_config(config, custom_objects=custom_objects)
-
-
-def build_gan_colorizer(model_name: str, image_size: int = 100) -> GANColorizer:
-    """The ``gan`` generator and a PatchGAN wrapped and built (a ``SPECIAL_BUILDERS`` entry)."""
-    from colorization import models
-
-    generator = models.build_model(model_name, input_shape=(image_size, image_size, 1))
-    discriminator = build_discriminator((image_size, image_size, 3))
-    model = GANColorizer(generator, models.convention(model_name), discriminator=discriminator,
-                         name=f"colorizer_{model_name}")
-    model(np.zeros((1, image_size, image_size, 3), dtype=np.uint8))  # build
-    return model

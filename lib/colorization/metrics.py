@@ -130,9 +130,9 @@ def auc(ab_pred, ab_true) -> np.ndarray:
 
 def _evaluate_chunk(rgb_true: np.ndarray, ab_pred: np.ndarray) -> dict[str, np.ndarray]:
     lab_true = color.to_numpy(color.rgb_to_lab(rgb_true)).astype(np.float64)
-    lightness, ab_true = lab_true[..., :1], lab_true[..., 1:]
+    lightness, ab_true = color.split_lab(lab_true)
     ab_pred = np.asarray(ab_pred, np.float64)
-    rgb_pred = color.to_numpy(color.lab_to_rgb(np.concatenate([lightness, ab_pred], -1)))
+    rgb_pred = color.recolor(lightness, ab_pred)
     ab_error = ab_pred - ab_true
     pixel_error = np.linalg.norm(ab_error, axis=-1)
     return {

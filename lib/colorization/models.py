@@ -7,7 +7,8 @@ Every model maps normalised lightness to normalised ab at the input's resolution
                                   or [-1, 1] ("symmetric", tanh)
 
 ``color.normalize_l`` / ``color.denormalize_ab`` convert to and from raw Lab; the model never
-sees raw units.
+sees raw units. This module holds the layer plans and their builders; which plan is which
+named model, with its convention and objective, is :mod:`colorization.registry`.
 
 ==================  ==========  ==========  =================================================
 name                paper       ours        what it is
@@ -60,20 +61,7 @@ import math
 import keras
 from keras import layers, ops
 
-MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small",
-               "zhang_classification", "gan")
-
-# Parameter counts the paper states, to print beside ours.
-PAPER_PARAMS = {
-    "zhang_full": 32_000_000,
-    "zhang_fruits": 1_000_000,
-    "zhang_animals": 3_500_000,
-    "autoencoder": 6_000_000,
-    "autoencoder_small": 1_000_000,
-    # Beyond the paper: it names these methods but trains neither, so no figure to print.
-    "zhang_classification": None,
-    "gan": None,
-}
+from colorization import quantize
 
 # PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
 # updated with weight 0.1 per step (Keras momentum 0.9, not Keras' 0.99, whose averages
@@ -228,47 +216,15 @@ class CropToMatch(layers.Layer):
         return (x_shape[0], ref_shape[1], ref_shape[2], x_shape[3])
 
 
-def convention(name: str) -> str:
-    """Normalisation convention of model ``name``: ``"unit"`` (CNNs) or ``"symmetric"`` (AEs).
-
-    The Zhang-style CNNs end in a per-channel sigmoid, so L and ab are scaled to [0, 1]; the
-    autoencoders end in tanh, so to [-1, 1]. See the module docstring for why sigmoid is the
-    faithful reading of the paper's "SoftMax".
-    """
-    _check_name(name)
-    return "unit" if name in ZHANG_SPECS else "symmetric"  # incl. zhang_classification, gan
-
-
 def count_trainable(model: keras.Model) -> int:
     """Number of trainable parameters (BatchNorm's moving mean/variance excluded)."""
     return sum(math.prod(w.shape) for w in model.trainable_weights)
 
 
-def build_model(name: str, input_shape=(100, 100, 1)) -> keras.Model:
-    """Build network ``name`` (one of :data:`MODEL_NAMES`) for ``input_shape`` ``(H, W, 1)``.
-
-    Input: ``(B, H, W, 1)`` float32, L normalised with :func:`convention`. Output:
-    ``(B, H, W, 2)`` float32, normalised ab in [0, 1] (CNNs) or [-1, 1] (autoencoders), at
-    exactly the input's H and W (reflect-pad to a multiple of 8, crop back). ``H`` and ``W``
-    may be ``None``. Raises ``ValueError`` for an unknown name.
-    """
-    _check_name(name)
-    if name in ZHANG_SPECS:
-        return _build_zhang(name, input_shape, **ZHANG_SPECS[name])
-    if name == "zhang_classification":
-        return _build_zhang(name, input_shape, **CLASSIFICATION_SPEC)
-    if name == "gan":
-        return _build_unet(name, input_shape, **UNET_SPEC)
-    return _build_autoencoder(name, input_shape, **AUTOENCODER_SPECS[name])
-
-
-def _check_name(name: str) -> None:
-    if name not in MODEL_NAMES:
-        raise ValueError(f"unknown model {name!r}; expected one of {MODEL_NAMES}")
-
-
-def _build_zhang(name, input_shape, encoder, decoder, head_upsample,
-                 head="regression") -> keras.Model:
+def build_zhang(name, input_shape, encoder, decoder, head_upsample,
+                head="regression") -> keras.Model:
+    """Zhang-family network: normalised L -> ab in [0, 1] (sigmoid), or Q logits for
+    ``head="classes"``, at the input's H and W."""
     inputs = keras.Input(shape=tuple(input_shape), name="lightness")
     x = PadToMultiple(_STRIDE, name="pad")(inputs)
     for i, block in enumerate(encoder, start=1):
@@ -278,8 +234,6 @@ def _build_zhang(name, input_shape, encoder, decoder, head_upsample,
     if head == "classes":
         # Zhang's own head: a 1x1 conv to one logit per in-gamut ab bin (no activation:
         # the softmax belongs to the loss and to the annealed-mean decoding).
-        from colorization import quantize
-
         x = layers.Conv2D(quantize.n_bins(), 1, name="class_head")(x)
         x = CropToMatch(name="crop")([x, inputs])
         outputs = layers.Activation("linear", dtype="float32", name="logits")(x)
@@ -325,7 +279,8 @@ def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, up
     return x
 
 
-def _build_autoencoder(name, input_shape, encoder, decoder) -> keras.Model:
+def build_autoencoder(name, input_shape, encoder, decoder) -> keras.Model:
+    """Plain conv autoencoder: normalised L -> ab in [-1, 1] (tanh), at the input's H and W."""
     inputs = keras.Input(shape=tuple(input_shape), name="lightness")
     x = PadToMultiple(_STRIDE, name="pad")(inputs)
     n_conv = n_up = 0
@@ -344,7 +299,7 @@ def _build_autoencoder(name, input_shape, encoder, decoder) -> keras.Model:
     return keras.Model(inputs, outputs, name=name)
 
 
-def _build_unet(name, input_shape, encoder, decoder) -> keras.Model:
+def build_unet(name, input_shape, encoder, decoder) -> keras.Model:
     """U-Net generator: normalised L -> ab in [-1, 1] (tanh), at the input's H and W."""
     inputs = keras.Input(shape=tuple(input_shape), name="lightness")
     x = PadToMultiple(_UNET_STRIDE, name="pad")(inputs)

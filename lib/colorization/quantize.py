@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 
 import numpy as np
 from keras import ops
 
-from colorization import color, paths
+from colorization import color, fileio, paths
 
 GRID = 10.0
 SIGMA = 5.0
@@ -86,9 +85,8 @@ def n_bins(grid: float = GRID) -> int:
 
 def _save_npy(path, array) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-    np.save(tmp, array)
-    os.replace(tmp, path)
+    with fileio.atomic_write(path, "wb") as f:
+        np.save(f, array)
 
 
 def soft_encode(ab, centres=None, sigma: float = SIGMA, k: int = NEIGHBOURS):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 
 from colorization import fileio, paths
@@ -19,9 +18,8 @@ def save_figure(fig, name: str) -> Path:
     folder = paths.figures_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    tmp = folder / f".{name}.tmp.png"
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    with fileio.atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
     return path
 
 
@@ -80,7 +78,7 @@ def write_index() -> Path:
             name, stem = html.escape(fig.name), html.escape(fig.stem)
             parts.append(f"<h3>{stem}</h3><img src='figures/{name}' alt='{stem}'>")
     index = root / "index.html"
-    index.write_text("\n".join(parts) + "\n")
+    fileio.write_text(index, "\n".join(parts) + "\n")
     return index
 
 

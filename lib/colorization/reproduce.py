@@ -11,15 +11,16 @@ notebook and the cell. ``reports/index.html`` then gathers every figure and the 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-from colorization import fileio, paths
-
-PROFILES = ("paper", "quick", "smoke")
+from colorization import data, fileio, paths, report, runtime
+from colorization.experiments import PROFILES
 
 
 def gpu_available() -> bool:
@@ -43,8 +44,6 @@ def choose_profile(requested: str) -> tuple[str, str]:
         return requested, "as requested"
     if requested != "auto":
         raise ValueError(f"PROFILE must be auto, {', '.join(PROFILES)}; got {requested!r}")
-    from colorization import data
-
     real = data.resolve("fruits") == "fruits" and data.resolve("animals") == "animals"
     gpu = gpu_available()
     if gpu and real:
@@ -71,15 +70,11 @@ def _write_state(path: Path, state: dict) -> None:
 
 
 def _digest(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _stream_notebook_output() -> None:
     """Show what the notebooks print (one line per epoch, tables) on this terminal."""
-    import logging
-
     logger = logging.getLogger("papermill")
     if not any(getattr(h, "_colorization", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stdout)
@@ -91,7 +86,7 @@ def _stream_notebook_output() -> None:
 
 
 def run(profile: str = "auto", only: list[str] | None = None) -> int:
-    import papermill
+    import papermill  # a development dependency (requirements-dev), needed only here
 
     _stream_notebook_output()
 
@@ -133,7 +128,8 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
                 return 1
             # The executed copy and the state entry are each written whole (temporary name,
             # then rename): a kill at any moment leaves the notebook either finished or to run.
-            os.replace(tmp, target)
+            fileio.write_bytes(target, tmp.read_bytes())
+            tmp.unlink()
             seconds = time.perf_counter() - start
             state[key] = {"sha256": _digest(nb), "seconds": round(seconds, 1)}
             _write_state(state_path, state)
@@ -143,8 +139,6 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
             os.environ.pop("COLORIZATION_PROFILE", None)
         else:
             os.environ["COLORIZATION_PROFILE"] = env_before
-    from colorization import report
-
     index = report.write_index()
     print(f"report: {index}")
     return 0
@@ -155,6 +149,7 @@ def main(argv=None) -> int:
     p.add_argument("--profile", default="auto", choices=("auto",) + PROFILES)
     p.add_argument("--only", nargs="*", help="run only notebooks whose names start so")
     args = p.parse_args(argv)
+    runtime.quiet()
     try:
         return run(args.profile, args.only)
     except KeyboardInterrupt:

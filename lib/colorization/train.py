@@ -1,307 +1,41 @@
-"""Training runs: one serialisable config in, one run directory out.
-
-A run directory holds everything one experiment produced::
-
-    RUN_DIR/
-      config.json        the RunConfig (written first; a different config in the same
-                         folder is refused rather than mixed)
-      history.csv        one row per epoch: loss, seconds, images/s (appended on resume)
-      snapshots/         inputs.npz (fixed train/test/never-seen images, uint8) and
-                         epoch_NNN.npz (their predicted ab, int8 ab units) at chosen epochs
-      logs/              TensorBoard logs (TensorFlow backend)
-      backup/            Keras BackupAndRestore state while training (deleted when done)
-      model.keras        the trained colorizer (safe-mode loadable)
-      status.json        written last, atomically: the run is finished only when it says so
+"""The fit loop: one :class:`~colorization.runs.RunConfig` in, one run directory out.
 
 ``train(config, run_dir)`` reuses a finished run, resumes an interrupted one from its last
-completed epoch, and otherwise trains from scratch.
+completed epoch, and otherwise trains from scratch. The run-directory layout and its reader
+are :mod:`colorization.runs`; the callbacks are :mod:`colorization.callbacks`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
+import importlib.util
+import io
 import json
 import os
+import shutil
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from colorization import color, fileio
-from colorization.colorizer import Colorizer, build_colorizer, load_colorizer, predict_ab
+from colorization import data, fileio, pipeline, registry
+from colorization.callbacks import (
+    EpochSnapshots,
+    EpochTiming,
+    NonFiniteLossError,
+    OutOfMemoryError,
+    StopOnNaN,
+    TrainingStopped,
+    is_out_of_memory,
+    out_of_memory_message,
+)
+from colorization.runs import Run, RunConfig, is_number, save_npz
 
-DEFAULT_SNAPSHOT_EPOCHS = (1, 2, 3, 5, 10, 20, 30, 50, 60, 100, 150, 200, 300, 400, 600)
-SNAPSHOT_SETS = ("train", "test", "photos")
-
-
-@dataclass
-class RunConfig:
-    """Everything that defines one experiment. Serialised as ``config.json``.
-
-    ``precision``: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``;
-    ``jit_compile``: ``"auto"`` (Keras' choice: XLA where it is supported), True or False;
-    ``lr_schedule``: ``"cosine"`` (decay to 0 over the run: BatchNorm's running statistics
-    then catch up with the final weights, which a constant rate leaves behind) or
-    ``"constant"``;
-    ``strategy``: ``"auto"`` (MirroredStrategy when TensorFlow sees several GPUs,
-    MultiWorkerMirroredStrategy when ``TF_CONFIG`` is set, data parallel on JAX with several
-    devices), ``"none"``, ``"mirrored"`` or ``"multiworker"``.
-    """
-
-    model: str
-    data: str = "synthetic-fruits"
-    loss: str = "mse"
-    epochs: int = 10
-    batch_size: int = 32
-    image_size: int = 100
-    seed: int = 0
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    lr_schedule: str = "cosine"
-    max_images: int | None = None
-    max_test_images: int | None = 256
-    precision: str = "float32"
-    jit_compile: bool | str = "auto"
-    strategy: str = "auto"
-    flip: bool = False
-    deterministic: bool = False
-    loss_delta: float = 1.0
-    snapshot_epochs: list[int] = field(default_factory=lambda: list(DEFAULT_SNAPSHOT_EPOCHS))
-    snapshot_images: int = 8
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> RunConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown RunConfig fields: {sorted(unknown)}")
-        return cls(**d)
-
-    def snapshot_schedule(self) -> list[int]:
-        """Epochs (1-based) at which snapshots are taken: the chosen ones, plus the last."""
-        return sorted({e for e in self.snapshot_epochs if 1 <= e <= self.epochs} | {self.epochs})
-
-
-# --------------------------------------------------------------------------------------------
-# Small file helpers: every file a reader may trust is written to a temp name, then renamed
-# (JSON through colorization.fileio).
-
-
-def _save_npz(path: Path, **arrays) -> None:
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
-
-
-def read_history(run_dir) -> list[dict]:
-    """history.csv as a list of dicts (floats where possible)."""
-    path = Path(run_dir) / "history.csv"
-    if not path.exists():
-        return []
-    rows = []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            rows.append({k: (float(v) if _is_number(v) else v) for k, v in row.items()})
-    return rows
-
-
-def _is_number(v) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# Callbacks
-
-
-class EpochSnapshots(keras.callbacks.Callback):
-    """Predicts a fixed set of images at chosen epochs and stores their ab compactly.
-
-    Args:
-        images: ``{set_name: uint8 (n, H, W, 3)}`` (e.g. train, test, never-seen photos).
-        epochs: 1-based epochs at which to take a snapshot.
-        out_dir: folder receiving ``epoch_NNN.npz`` (ab rounded to int8 ab units: 20 KB an
-            image at 100x100, exact to half an ab unit, far below what an eye sees).
-    """
-
-    def __init__(self, images: dict, epochs, out_dir):
-        super().__init__()
-        self.images = images
-        self.epochs = set(int(e) for e in epochs)
-        self.out_dir = Path(out_dir)
-
-    def on_epoch_end(self, epoch, logs=None):
-        done = epoch + 1
-        if done not in self.epochs:
-            return
-        arrays = {}
-        for name, rgb in self.images.items():
-            ab = predict_ab(self.model, rgb)
-            if not np.isfinite(ab).all():
-                return  # a diverged model (StopOnNaN reports it); nothing worth drawing
-            arrays[name] = np.clip(np.round(ab), -128, 127).astype(np.int8)
-        _save_npz(self.out_dir / f"epoch_{done:03d}.npz", **arrays)
-
-
-class EpochTiming(keras.callbacks.Callback):
-    """Adds ``seconds`` and ``images_per_second`` to each epoch's logs (before CSVLogger)."""
-
-    def __init__(self, n_images: int):
-        super().__init__()
-        self.n_images = n_images
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self._start
-        if logs is not None:
-            logs["seconds"] = seconds
-            logs["images_per_second"] = self.n_images / seconds if seconds > 0 else float("nan")
-
-
-class TrainingStopped(RuntimeError):
-    """Training stopped on a fault; the message says what happened and what to change."""
-
-
-class NonFiniteLossError(TrainingStopped, FloatingPointError):
-    """The training loss became NaN or infinite."""
-
-
-class OutOfMemoryError(TrainingStopped, MemoryError):
-    """The accelerator (or the host) ran out of memory during training."""
-
-
-class StopOnNaN(keras.callbacks.Callback):
-    """Stops at the end of the first epoch whose mean loss is not finite, with a message
-    saying what to try.
-
-    Checked once an epoch, not every batch: a batch-level hook makes Keras fetch the loss
-    from the accelerator after every step, which stalls a GPU. It must come before
-    ``BackupAndRestore`` in the callback list, so that diverged weights never replace the
-    last good backup.
-
-    Args:
-        learning_rate, precision: the run's settings, named in the message.
-    """
-
-    def __init__(self, learning_rate: float | None = None, precision: str | None = None):
-        super().__init__()
-        self.learning_rate = learning_rate
-        self.precision = precision
-
-    def on_epoch_end(self, epoch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(float(loss)):
-            self.model.stop_training = True
-            rate = "" if self.learning_rate is None else f" (now {self.learning_rate:g})"
-            mixed = self.precision not in (None, "float32")
-            raise NonFiniteLossError(
-                f"training stopped: the loss became {float(loss)} in epoch {epoch + 1}. "
-                f"Lower the learning rate (--learning-rate){rate}"
-                + (", or use --precision float32 instead of " + self.precision if mixed else "")
-                + ". A new learning rate is a new experiment: train into another run directory "
-                "(or add --force to replace this one). This run is not marked finished; its "
-                "backup holds the last epoch before the loss diverged."
-            )
-
-
-def _is_out_of_memory(err: BaseException) -> bool:
-    """True for the out-of-memory errors of TensorFlow, JAX/XLA, torch, and the host."""
-    if isinstance(err, MemoryError):
-        return True
-    tf = sys.modules.get("tensorflow")
-    errors = getattr(tf, "errors", None)
-    if errors is not None and isinstance(err, errors.ResourceExhaustedError):
-        return True
-    torch = sys.modules.get("torch")
-    torch_oom = getattr(torch, "OutOfMemoryError", None) if torch is not None else None
-    if isinstance(torch_oom, type) and isinstance(err, torch_oom):
-        return True
-    text = str(err)
-    if type(err).__name__ in ("XlaRuntimeError", "JaxRuntimeError"):
-        return "RESOURCE_EXHAUSTED" in text or "out of memory" in text.lower()
-    return isinstance(err, RuntimeError) and "CUDA out of memory" in text
-
-
-def _out_of_memory_message(config: RunConfig, replicas: int) -> str:
-    half = max(1, config.batch_size // 2)
-    per = f" per replica ({replicas} replicas)" if replicas > 1 else ""
-    return (
-        f"out of memory while training {config.model!r} at {config.image_size}x"
-        f"{config.image_size} with batch size {config.batch_size}{per}: lower the batch size, "
-        f"e.g. --batch-size {half} (RunConfig(batch_size={half})), or the image size. A new "
-        "batch size is a new experiment: train into another run directory (or add --force to "
-        "replace this one). Epochs completed before are kept in the run's backup/ folder."
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Runs
-
-
-class Run:
-    """A run directory: read its config, history, snapshots, model and status."""
-
-    def __init__(self, run_dir):
-        self.dir = Path(run_dir)
-
-    def __repr__(self):
-        return f"Run({str(self.dir)!r})"
-
-    @property
-    def config(self) -> RunConfig:
-        return RunConfig.from_dict(json.loads((self.dir / "config.json").read_text()))
-
-    @property
-    def status(self) -> dict:
-        path = self.dir / "status.json"
-        return json.loads(path.read_text()) if path.exists() else {"state": "incomplete"}
-
-    @property
-    def finished(self) -> bool:
-        return self.status.get("state") == "finished" and (self.dir / "model.keras").exists()
-
-    def history(self) -> list[dict]:
-        return read_history(self.dir)
-
-    def model(self) -> Colorizer:
-        return load_colorizer(self.dir / "model.keras")
-
-    def snapshot_inputs(self) -> dict[str, np.ndarray]:
-        with np.load(self.dir / "snapshots" / "inputs.npz") as z:
-            return {k: z[k] for k in z.files}
-
-    def snapshot_epochs(self) -> list[int]:
-        files = (self.dir / "snapshots").glob("epoch_*.npz")
-        return sorted(int(p.stem.split("_")[1]) for p in files)
-
-    def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
-        """Predicted ab (float32 ab units) of each snapshot set at ``epoch``."""
-        with np.load(self.dir / "snapshots" / f"epoch_{epoch:03d}.npz") as z:
-            return {k: z[k].astype(np.float32) for k in z.files}
-
-    def snapshot_rgb(self, epoch: int) -> dict[str, np.ndarray]:
-        """The snapshot images recoloured: true L joined with the predicted ab, RGB [0, 1]."""
-        inputs = self.snapshot_inputs()
-        return {k: recolor(inputs[k], ab) for k, ab in self.snapshot(epoch).items()}
-
-
-def recolor(rgb: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """True L of uint8 ``rgb`` ``(..., H, W, 3)`` joined with ``ab`` -> RGB float32 [0, 1]."""
-    lab = color.to_numpy(color.rgb_uint8_to_lab(rgb))
-    return color.to_numpy(color.lab_to_rgb(np.concatenate([lab[..., :1], ab], axis=-1)))
+__all__ = ["NonFiniteLossError", "OutOfMemoryError", "Run", "RunConfig", "TrainingStopped",
+           "train"]
 
 
 def _choose_verbose(verbose):
@@ -322,7 +56,7 @@ def _strategy_scope(name: str):
     if name == "none":
         return contextlib.nullcontext(), 1
     if backend == "tensorflow":
-        import tensorflow as tf
+        import tensorflow as tf  # the TensorFlow backend only
 
         if name == "multiworker" or (name == "auto" and os.environ.get("TF_CONFIG")):
             strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -336,7 +70,7 @@ def _strategy_scope(name: str):
             raise ValueError(f"unknown strategy {name!r}")
         return strategy.scope(), strategy.num_replicas_in_sync
     if backend == "jax":
-        import jax
+        import jax  # the JAX backend only
 
         devices = jax.devices()
         if name in ("auto", "mirrored") and len(devices) > 1:
@@ -359,12 +93,9 @@ def _optimizer(config: RunConfig, steps_per_epoch: int):
 
 
 def _snapshot_inputs(config: RunConfig, train_images, test_images) -> dict[str, np.ndarray]:
-    from colorization import data
-
     n = config.snapshot_images
-    sets = {"train": train_images[:n], "test": test_images[:n]}
-    photos = data.load("photos", image_size=config.image_size)
-    sets["photos"] = photos.images[:n]
+    sets = {"train": train_images[:n], "test": test_images[:n],
+            "photos": data.load("photos", image_size=config.image_size).images[:n]}
     return {k: v for k, v in sets.items() if len(v)}
 
 
@@ -377,15 +108,12 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     config is refused, so two experiments never mix. Extra Keras ``callbacks`` run after
     the run's own (backup, timing, snapshots, history).
     """
-    from colorization import data, models, pipeline
-
-    if config.model not in models.MODEL_NAMES:
-        raise ValueError(f"unknown model {config.model!r}; choose one of {models.MODEL_NAMES}")
+    registry.check_loss(config.model, config.loss)  # also refuses an unknown model
     run = Run(run_dir)
     run.dir.mkdir(parents=True, exist_ok=True)
     config_path = run.dir / "config.json"
     if config_path.exists() and not force:
-        old = json.loads(config_path.read_text())
+        old = run.stored_config()
         if old != config.to_dict():
             changed = sorted(k for k in set(old) | set(config.to_dict())
                              if old.get(k) != config.to_dict().get(k))
@@ -399,17 +127,14 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         for name in ("status.json", "model.keras", "history.csv"):
             (run.dir / name).unlink(missing_ok=True)
         for sub in ("backup", "snapshots", "logs"):
-            _rmtree(run.dir / sub)
+            shutil.rmtree(run.dir / sub, ignore_errors=True)
     fileio.write_json(config_path, config.to_dict())
 
-    if config.deterministic:
-        keras.utils.set_random_seed(config.seed)
-        if keras.backend.backend() == "tensorflow":
-            import tensorflow as tf
+    keras.utils.set_random_seed(config.seed)
+    if config.deterministic and keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # the TensorFlow backend only
 
-            tf.config.experimental.enable_op_determinism()
-    else:
-        keras.utils.set_random_seed(config.seed)
+        tf.config.experimental.enable_op_determinism()
 
     train_set = data.load(config.data, "train", image_size=config.image_size,
                           max_images=config.max_images, seed=config.seed)
@@ -421,7 +146,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     snapshots_dir = run.dir / "snapshots"
     snapshots_dir.mkdir(exist_ok=True)
     if not (snapshots_dir / "inputs.npz").exists():
-        _save_npz(snapshots_dir / "inputs.npz",
+        save_npz(snapshots_dir / "inputs.npz",
                   **_snapshot_inputs(config, train_set.images, test_set.images))
     snapshot_images = run.snapshot_inputs()
 
@@ -430,9 +155,12 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     try:
         scope, replicas = _strategy_scope(config.strategy)
         with scope:
-            model = build_colorizer(config.model, config.image_size)
+            model = registry.build_colorizer(config.model, config.image_size)
             steps = -(-len(train_set) // (config.batch_size * replicas))
-            model.configure(config, lambda: _optimizer(config, steps), train_images=train_set)
+            model.configure(lambda: _optimizer(config, steps), loss=config.loss,
+                            loss_delta=config.loss_delta,
+                            rebalance_lambda=config.rebalance_lambda,
+                            train_images=train_set, jit_compile=config.jit_compile)
         dataset = pipeline.from_arrays(
             train_set.images, config.batch_size * replicas, shuffle=True, seed=config.seed,
             flip=config.flip, drop_remainder=replicas > 1,
@@ -455,13 +183,13 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
             model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
                       verbose=_choose_verbose(verbose))
         except Exception as err:
-            if _is_out_of_memory(err) and not isinstance(err, TrainingStopped):
-                raise OutOfMemoryError(_out_of_memory_message(config, replicas)) from err
+            if is_out_of_memory(err) and not isinstance(err, TrainingStopped):
+                raise OutOfMemoryError(out_of_memory_message(
+                    config.model, config.image_size, config.batch_size, replicas)) from err
             raise
         elapsed = time.perf_counter() - start
-        tmp = run.dir / "model.tmp.keras"
-        model.save(tmp)
-        os.replace(tmp, run.dir / "model.keras")
+        with fileio.atomic_path(run.dir / "model.keras") as tmp:
+            model.save(tmp)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
@@ -482,8 +210,6 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
 
 
 def _tensorboard_available() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("tensorboard") is not None
 
 
@@ -507,16 +233,9 @@ def _trim_history(run_dir: Path, completed: int) -> None:
     if not rows:
         return
     header, body = rows[0], rows[1:]
-    keep = [r for r in body if r and _is_number(r[0]) and int(float(r[0])) < completed]
+    keep = [r for r in body if r and is_number(r[0]) and int(float(r[0])) < completed]
     if len(keep) == len(body):
         return
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
-        csv.writer(f).writerows([header] + keep if keep else [])
-    os.replace(tmp, path)
-
-
-def _rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+    text = io.StringIO()
+    csv.writer(text).writerows([header] + keep if keep else [])
+    fileio.write_bytes(path, text.getvalue().encode())

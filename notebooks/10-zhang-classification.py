@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # 11 · Beyond the paper: Zhang's classification loss
+# # 10 · Beyond the paper: Zhang's classification loss
 #
 # **Reproduces:** nothing of the paper, which names Zhang et al.'s rebalanced classification
 # loss but trains every network as a regressor. Here the ~1M CNN's trunk predicts a
@@ -17,8 +17,8 @@
 # measure what that does to the desaturation the regressors show.
 #
 # **Writes:** the runs `runs/<profile>/zhang-class-fruits/` and `zhang-class-animals/`,
-# `reports/figures/11-ab-bins.png` (the bins and our prior), `11-class-vs-mse.png`,
-# `11-temperature.png` (chroma ratio and ab error against T), rows of `reports/results.json`.
+# `reports/figures/10-ab-bins.png` (the bins and our prior), `10-class-vs-mse.png`,
+# `10-temperature.png` (chroma ratio and ab error against T), rows of `reports/results.json`.
 #
 # The method, in `colorization.quantize` and `colorization.classification`:
 #
@@ -35,19 +35,21 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 import matplotlib.pyplot as plt
 import numpy as np
 
-from colorization import color, experiments, figures, models, quantize, report
+from colorization import color, experiments, figures, models, quantize, registry, report
 from colorization.evaluate import evaluate_model, load_eval_images
 
-profile = experiments.profile_from_env(profile)
 names = {"fruits": "zhang-class-fruits", "animals": "zhang-class-animals"}
 baselines = {"fruits": "cnn-fruits-mse", "animals": "cnn-animals-mse"}  # MSE regressors
-print(f"profile: {profile}")
 for name in [*names.values(), *baselines.values()]:
     print(experiments.describe(name, profile))
 
@@ -58,7 +60,7 @@ for name in [*names.values(), *baselines.values()]:
 centres = quantize.ab_bins()
 print(f"Q = {quantize.n_bins()} bins; a in [{centres[:, 0].min():.0f}, "
       f"{centres[:, 0].max():.0f}], b in [{centres[:, 1].min():.0f}, {centres[:, 1].max():.0f}]")
-net = models.build_model("zhang_classification")
+net = registry.build_model("zhang_classification")
 print(f"zhang_classification: {models.count_trainable(net):,d} trainable parameters "
       f"(zhang_fruits' trunk, 1x1 conv to {quantize.n_bins()} logits)")
 
@@ -95,7 +97,7 @@ for ax in axes:
     ax.set_ylabel("a")
     ax.set_aspect("equal")
 fig.tight_layout()
-_ = report.save_figure(fig, "11-ab-bins")
+_ = report.save_figure(fig, "10-ab-bins")
 print(f"prior: the most frequent bin holds {prior.max():.2f} of the pixels; "
       f"weights from {weights.min():.2f} to {weights.max():.2f}, "
       f"prior-weighted mean {np.sum(prior * weights):.3f}")
@@ -108,7 +110,7 @@ for data in names:
     fig = figures.side_by_side({"MSE regression": (mse_runs[data], None),
                                 "classification": (runs[data], None)}, "test",
                                title=f"{data}: MSE regression vs Zhang's classification")
-    _ = report.save_figure(fig, f"11-class-vs-mse-{data}")
+    _ = report.save_figure(fig, f"10-class-vs-mse-{data}")
 
 # %% [markdown]
 # ## Numbers
@@ -156,7 +158,7 @@ for ax in axes:
     ax.legend(fontsize=8)
 fig.suptitle("annealed-mean decoding: T -> 0 the mode, T = 1 the mean", fontsize=10)
 fig.tight_layout()
-_ = report.save_figure(fig, "11-temperature")
+_ = report.save_figure(fig, "10-temperature")
 
 # %% [markdown]
 # **What the classification loss does.** The MSE regressors predict the conditional mean of

@@ -9,12 +9,12 @@
 # ---
 
 # %% [markdown]
-# # 13 · Results of every experiment
+# # 12 · Results of every experiment
 #
 # **Reproduces:** the paper's conclusions (Section 6), with numbers: one table of every
 # experiment's test metrics beside the gray baseline.
 #
-# **Writes:** `reports/figures/13-results.png`, `reports/results.json` (complete), and the
+# **Writes:** `reports/figures/12-results.png`, `reports/results.json` (complete), and the
 # report `reports/index.html` is built from them by `make reproduce`.
 #
 # Every experiment's run is reused (trained here only if an earlier notebook was skipped).
@@ -23,13 +23,14 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 from colorization import experiments, figures, report
-
-profile = experiments.profile_from_env(profile)
-print(f"profile: {profile}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -57,7 +58,7 @@ rows = {name: {"ab error / gray": m["ab_mae"] / m["ab_mae_gray"],
                "chroma ratio": m["chroma_ratio"]} for name, m in results.items()}
 fig = figures.metric_bars(rows, keys=("ab error / gray", "chroma ratio"),
                           title=f"every experiment ({profile} profile)")
-_ = report.save_figure(fig, "13-results")
+_ = report.save_figure(fig, "12-results")
 for name, m in results.items():
     print(f"{name:26s} {report.verdict(m)}")
 

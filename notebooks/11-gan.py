@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # 12 · Beyond the paper: a GAN colorizer
+# # 11 · Beyond the paper: a GAN colorizer
 #
 # **Reproduces:** nothing of the paper, which names GANs as the next step. This is the
 # recipe of Nazeri, Ng & Ebrahimi (2018), after pix2pix: a U-Net generator (L -> ab), a
@@ -18,7 +18,7 @@
 # We compare it with the autoencoder trained with MSE, a network of the same size (~6M).
 #
 # **Writes:** the runs `runs/<profile>/gan-fruits/` and `gan-animals/`,
-# `reports/figures/12-gan-losses.png`, `12-gan-vs-mse-<data>.png`, `12-gan-fruits.png`
+# `reports/figures/11-gan-losses.png`, `11-gan-vs-mse-<data>.png`, `11-gan-fruits.png`
 # (epoch by epoch), rows of `reports/results.json`.
 #
 # The training step is `colorization.gan.GANColorizer.train_step`, written once per Keras
@@ -28,17 +28,19 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
-import os
+from colorization import runtime
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
+# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
+# `colorization experiments NAME`.
+profile = runtime.setup_notebook(profile)
+
 import matplotlib.pyplot as plt
 
-from colorization import experiments, figures, gan, models, report
+from colorization import experiments, figures, gan, models, registry, report
 
-profile = experiments.profile_from_env(profile)
 names = {"fruits": "gan-fruits", "animals": "gan-animals"}
 baselines = {"fruits": "ae-fruits-mse", "animals": "ae-animals-mse"}  # same size, MSE
-print(f"profile: {profile}")
 for name in [*names.values(), *baselines.values()]:
     print(experiments.describe(name, profile))
 
@@ -46,7 +48,7 @@ for name in [*names.values(), *baselines.values()]:
 # ## The two networks
 
 # %%
-generator = models.build_model("gan")
+generator = registry.build_model("gan")
 discriminator = gan.build_discriminator((100, 100, 3))
 print(f"generator (U-Net): {models.count_trainable(generator):,d} trainable parameters")
 print(f"discriminator (PatchGAN): {models.count_trainable(discriminator):,d} trainable "
@@ -77,11 +79,11 @@ for data, run in runs.items():
         ax.set_xlabel("epoch")
 axes[0].legend(fontsize=8)
 fig.tight_layout()
-_ = report.save_figure(fig, "12-gan-losses")
+_ = report.save_figure(fig, "11-gan-losses")
 
 # %%
 fig = figures.epoch_grid(runs["fruits"], "test", title="GAN on fruits: test images by epoch")
-_ = report.save_figure(fig, "12-gan-fruits")
+_ = report.save_figure(fig, "11-gan-fruits")
 
 # %% [markdown]
 # ## GAN vs the autoencoder with MSE, last epoch
@@ -91,7 +93,7 @@ for data in names:
     fig = figures.side_by_side({"autoencoder, MSE": (mse_runs[data], None),
                                 "GAN": (runs[data], None)}, "test",
                                title=f"{data}: MSE autoencoder vs GAN")
-    _ = report.save_figure(fig, f"12-gan-vs-mse-{data}")
+    _ = report.save_figure(fig, f"11-gan-vs-mse-{data}")
 
 # %% [markdown]
 # ## Numbers

@@ -20,8 +20,6 @@ import pytest
 from colorization import archive
 from colorization.archive import ArchiveError, safe_extract
 
-LIB = str(Path(archive.__file__).resolve().parents[1])
-
 
 def _zip(path, entries, compression=zipfile.ZIP_DEFLATED):
     with zipfile.ZipFile(path, "w", compression) as zf:
@@ -360,9 +358,12 @@ def test_temporary_member_files_of_an_interrupted_extraction_are_removed(tmp_pat
 
 
 _HOLD = """
-import sys, time
-from colorization.archive import extraction_folder
-with extraction_folder(sys.argv[1], "fruits") as work:
+import importlib.util, sys, time
+# archive.py alone (the package would import TensorFlow: seconds of start-up)
+spec = importlib.util.spec_from_file_location("archive_alone", sys.argv[2])
+mod = sys.modules["archive_alone"] = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+with mod.extraction_folder(sys.argv[1], "fruits") as work:
     (work / "half.jpg").write_bytes(b"x")
     print(work, flush=True)
     time.sleep(600)
@@ -375,8 +376,7 @@ def test_scratch_folder_of_a_killed_run_is_removed_at_the_next_run(tmp_path):
     old = parent / ".extract-animals-k1ll3d"  # what a killed preparation left behind
     (old / "raw-img" / "cane").mkdir(parents=True)
     (old / "raw-img" / "cane" / "1.jpg").write_bytes(b"x")
-    env = dict(os.environ, PYTHONPATH=LIB)
-    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(parent)], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD, str(parent), archive.__file__],
                             stdout=subprocess.PIPE, text=True)
     try:
         busy = Path(proc.stdout.readline().strip())

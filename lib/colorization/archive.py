@@ -4,25 +4,72 @@ A downloaded archive is untrusted input. :func:`safe_extract` never writes outsi
 folder and never creates links:
 
 - *entry-level* problems (a name with ``..`` or an absolute path, a link or device entry, a
-  duplicate name) are skipped and reported as ``{"file": name, "reason": ...}`` records, so a
-  dataset with one odd entry still extracts;
-- *archive-level* problems (a damaged or partly downloaded archive, a possible zip bomb) raise
-  :class:`ArchiveError` with a message that says what to do.
+  duplicate name, a file and a folder of the same name, a name the file system refuses) are
+  skipped and reported as ``{"file": name, "reason": ...}`` records, so a dataset with one odd
+  entry still extracts;
+- *archive-level* problems raise :class:`ArchiveError` naming the archive and saying what to
+  do: a damaged or partly downloaded archive (any decompression, CRC or truncation error) raises
+  its subclass :class:`DamagedArchiveError` (delete it and download again); a possible
+  compression bomb, an archive larger than the free disk, or a full disk raise
+  :class:`ArchiveError`.
 
-Each member is streamed to a temporary name next to its target and renamed when complete, so a
-crash never leaves a half-written file under its real name.
+Integrity is checked end to end: the CRC-32 of every zip member, the trailer (CRC and length)
+of a gzip stream, the checksums of bzip2 and xz streams (each compressed tar is read to its very
+end), and the end-of-archive marker of a tar (a tar cut short or with a damaged header is
+otherwise silently shorter).
+
+Limits (all proportional, so small archives are never refused for their size):
+
+- entries: at most ``max(ENTRY_FLOOR, archive size // BYTES_PER_ENTRY)``;
+- expanded total: at most ``min(90% of the free disk, max(archive size * TOTAL_RATIO,
+  TOTAL_FLOOR))``;
+- one member (zip) or the stream read so far (tar): at most ``MAX_RATIO`` times its compressed
+  size once it is larger than ``RATIO_FLOOR`` bytes.
+
+:func:`verify` runs the same checks without writing anything (use it on a fresh download before
+keeping it). :func:`extraction_folder` gives a scratch folder that a later run removes if the
+process using it was killed; :func:`clean_leftovers` does that removal.
+
+Each member is streamed to a short temporary name next to its target (so even a 255-byte
+member name fits) and renamed when complete, so a crash never leaves a half-written file under
+its real name; a new extraction into the same folder removes such temporary files first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import lzma
 import os
 import re
+import shutil
 import stat
+import struct
 import tarfile
+import tempfile
+import time
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+__all__ = [
+    "ArchiveError",
+    "DamagedArchiveError",
+    "Limits",
+    "clean_leftovers",
+    "extraction_folder",
+    "limits_for",
+    "safe_extract",
+    "verify",
+]
 
 _DAMAGED = "the archive is damaged or was only partly downloaded; delete it and download again"
 _BOMB = "refusing a possible zip bomb"
@@ -30,20 +77,133 @@ _ESCAPES = "path escapes the target folder"
 _LINK = "link entries are not extracted"
 _DEVICE = "device entries are not extracted"
 _DUPLICATE = "duplicate entry"
+_FOLDER_EXISTS = "a folder of the same name already exists"
+_FILE_EXISTS = "a file of the same name already exists"
+_PARENT_IS_FILE = "one of its folders has the name of a file already extracted"
 
-# A member larger than this must not expand more than MAX_RATIO times its compressed size
-# (ordinary images compress 1-3x; text maybe 10x; 1000x is only reached by crafted data).
+# A member (zip) or the stream read so far (tar) larger than RATIO_FLOOR must not expand more
+# than MAX_RATIO times its compressed size (images compress 1-3x, text maybe 10x; 1000x is only
+# reached by crafted data).
 MAX_RATIO = 1000
-RATIO_CHECK_BYTES = 16 * 2**20
+RATIO_FLOOR = 2**20
+# The whole archive may expand to TOTAL_RATIO times its size (at least TOTAL_FLOOR bytes), and
+# never beyond DISK_SHARE of the free disk.
+TOTAL_RATIO = 100
+TOTAL_FLOOR = 2**30
+DISK_SHARE = 0.9
+# At most max(ENTRY_FLOOR, archive size // BYTES_PER_ENTRY) entries (a zip entry takes at least
+# 76 bytes; a compressed tar of empty files can pack millions into a few megabytes).
+ENTRY_FLOOR = 100_000
+BYTES_PER_ENTRY = 64
+MAX_MEMBER_BYTES = 2 * 2**30
+
 _CHUNK = 2**20
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_PART = re.compile(r"^\.x[0-9a-f]{16}\.part$")  # temporary member files (see _Extractor._copy)
+_FOLDER_PREFIX = ".extract-"
+_STALE_SECONDS = 24 * 3600  # without OS locks (Windows), older scratch folders count as stale
+# Errors of the file system that concern the whole extraction, not one entry.
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+# What reading a damaged archive raises: zipfile/tarfile errors, zlib (deflate, gzip), lzma
+# (xz, zip LZMA), bz2 ("Invalid data stream" is an OSError), gzip.BadGzipFile (an OSError),
+# EOFError for a cut-off stream, struct/ValueError for garbage in headers.
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    struct.error,
+    ValueError,
+)
 
 
 class ArchiveError(RuntimeError):
     """The archive as a whole cannot be used; the message says why and what to do."""
 
+    #: ``True`` when downloading the archive again may help (see :class:`DamagedArchiveError`).
+    damaged = False
 
-def _unsafe_name(name: str) -> PurePosixPath | None:
+
+class DamagedArchiveError(ArchiveError):
+    """The archive is damaged or incomplete (decompression, CRC or truncation error).
+
+    A download that raises this should be deleted and fetched again."""
+
+    damaged = True
+
+
+class _CannotCreate(Exception):
+    """Writing one entry failed (carries the ``OSError``); never a reading error."""
+
+    def __init__(self, err: OSError):
+        super().__init__(str(err))
+        self.err = err
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk holding ``folder``."""
+    return shutil.disk_usage(folder).free
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one archive may expand to (see the module docstring for the formulas)."""
+
+    max_total: int
+    max_member: int
+    max_entries: int
+    archive_bytes: int
+    free_bytes: int | None = None  # None: not writing (verify)
+
+    @property
+    def disk_bound(self) -> bool:
+        return self.free_bytes is not None and self.max_total == int(
+            self.free_bytes * DISK_SHARE
+        )
+
+
+def limits_for(
+    archive_path: str | os.PathLike,
+    dest: str | os.PathLike | None = None,
+    *,
+    max_total_bytes: int | None = None,
+    max_member_bytes: int | None = None,
+    max_entries: int | None = None,
+) -> Limits:
+    """The :class:`Limits` for extracting ``archive_path`` into ``dest`` (``None``: no disk).
+
+    Explicit ``max_*`` values replace the proportional defaults; the free-disk bound always
+    applies when ``dest`` is given."""
+    size = os.path.getsize(archive_path)
+    total = (
+        int(max_total_bytes)
+        if max_total_bytes is not None
+        else max(size * TOTAL_RATIO, TOTAL_FLOOR)
+    )
+    free = None
+    if dest is not None:
+        free = _free_bytes(Path(dest))
+        total = min(total, int(free * DISK_SHARE))
+    member = int(max_member_bytes) if max_member_bytes is not None else MAX_MEMBER_BYTES
+    entries = (
+        int(max_entries)
+        if max_entries is not None
+        else max(ENTRY_FLOOR, size // BYTES_PER_ENTRY)
+    )
+    return Limits(total, member, entries, size, free)
+
+
+def _safe_rel(name: str) -> PurePosixPath | None:
     """The relative path an entry may be written to, or ``None`` if it would escape."""
     name = name.replace("\\", "/")
     if name.startswith("/") or _DRIVE.match(name):
@@ -60,71 +220,113 @@ def _inside(dest: Path, rel: PurePosixPath) -> Path | None:
     return target if target.is_relative_to(dest) and target != dest else None
 
 
-def _stream_to(src, target: Path, limit: int, name: str) -> int:
-    """Copy ``src`` to ``target`` via a temporary sibling; refuse more than ``limit`` bytes."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-    written = 0
-    try:
-        with open(tmp, "wb") as out:
-            while True:
-                chunk = src.read(_CHUNK)
-                if not chunk:
-                    break
-                written += len(chunk)
-                if written > limit:
-                    raise ArchiveError(
-                        f"{_BOMB}: {name!r} expands beyond its declared or allowed size "
-                        f"({limit} bytes)"
-                    )
-                out.write(chunk)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return written
-
-
-def _check_sizes(sizes: list[tuple[str, int, int | None]], max_total: int, max_member: int):
-    """Refuse archives whose *declared* sizes are absurd, before writing anything."""
-    total = 0
-    for name, size, compressed in sizes:
-        if size > max_member:
-            raise ArchiveError(
-                f"{_BOMB}: member {name!r} declares {size} bytes, above the limit of "
-                f"{max_member} bytes per file"
-            )
-        ratio = size / max(compressed or 0, 1)
-        if compressed is not None and size > RATIO_CHECK_BYTES and ratio > MAX_RATIO:
-            raise ArchiveError(
-                f"{_BOMB}: member {name!r} expands {ratio:.0f}:1 (more than {MAX_RATIO}:1)"
-            )
-        total += size
-    if total > max_total:
-        raise ArchiveError(
-            f"{_BOMB}: the archive declares {total} bytes in all, above the limit of "
-            f"{max_total} bytes"
-        )
+def _remove_parts(dest: Path) -> None:
+    """Remove temporary member files left in ``dest`` by an interrupted extraction."""
+    for dirpath, _dirs, files in os.walk(dest):
+        for f in files:
+            if _PART.match(f):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(dirpath, f))
 
 
 class _Extractor:
-    """Shared bookkeeping: name checks, duplicates, skipped records, byte budget."""
+    """Shared bookkeeping: name checks, conflicts, skipped records, limits and byte budget.
 
-    def __init__(self, dest: Path, max_total: int, max_member: int):
+    With ``dest=None`` nothing is written: members are read to the end and discarded
+    (:func:`verify`)."""
+
+    def __init__(self, archive: Path, dest: Path | None, limits: Limits):
+        self.archive = archive
         self.dest = dest
-        self.max_total = max_total
-        self.max_member = max_member
+        self.limits = limits
         self.skipped: list[dict] = []
         self.seen: set[str] = set()
         self.total = 0
+        self.entries = 0
+        self.declared = 0
+
+    # ------------------------------------------------------------------ limits
+
+    def _bomb(self, what: str) -> ArchiveError:
+        return ArchiveError(
+            f"{self.archive}: {_BOMB}: {what}; it was not used (extract it by hand only if you "
+            "trust it)"
+        )
+
+    def _too_big(self, total: int) -> ArchiveError:
+        lim = self.limits
+        if lim.disk_bound:
+            return ArchiveError(
+                f"{self.archive}: expands to at least {_size(total)}, more than the free disk "
+                f"space allows ({_size(lim.free_bytes)} free under {self.dest}); free some space "
+                "(or set COLORIZATION_DATA_DIR to a folder on a bigger disk) and try again"
+            )
+        return self._bomb(
+            f"it expands to at least {_size(total)}, above the limit of {_size(lim.max_total)} "
+            f"({TOTAL_RATIO} times its size of {_size(lim.archive_bytes)}, at least "
+            f"{_size(TOTAL_FLOOR)})"
+        )
+
+    def count(self, name: str, size: int | None, compressed: int | None = None) -> None:
+        """Account for one entry (``size`` None: not a regular file); raise on a limit."""
+        lim = self.limits
+        self.entries += 1
+        if self.entries > lim.max_entries:
+            raise self._bomb(
+                f"it holds more than {lim.max_entries} entries (the limit for an archive of "
+                f"{_size(lim.archive_bytes)})"
+            )
+        if size is None:
+            return
+        if size > lim.max_member:
+            raise self._bomb(
+                f"member {name!r} declares {_size(size)}, above the limit of "
+                f"{_size(lim.max_member)} per file"
+            )
+        if compressed is not None and size > RATIO_FLOOR and size > MAX_RATIO * compressed:
+            raise self._bomb(
+                f"member {name!r} expands {size / max(compressed, 1):.0f}:1 "
+                f"(more than {MAX_RATIO}:1)"
+            )
+        self.declared += size
+        if self.declared > lim.max_total:
+            raise self._too_big(self.declared)
+
+    def check_ratio(self, expanded: int, compressed: int) -> None:
+        """Refuse a stream that expanded more than MAX_RATIO times what was read (tar)."""
+        if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(compressed, 1):
+            raise self._bomb(
+                f"the first {_size(compressed)} expand to {_size(expanded)} "
+                f"(more than {MAX_RATIO}:1)"
+            )
+
+    # ------------------------------------------------------------------ entries
 
     def skip(self, name: str, reason: str) -> None:
         self.skipped.append({"file": name, "reason": reason})
 
+    def _fail_or_skip(self, name: str, err: OSError) -> None:
+        """A failed write: fatal for a full or read-only disk, else this entry is skipped."""
+        if err.errno in _FATAL_ERRNOS:
+            raise ArchiveError(
+                f"{self.archive}: cannot write into {self.dest} ({err.strerror}); free some "
+                "space or choose another folder, then try again"
+            ) from err
+        if err.errno in (errno.ENOTDIR, errno.EEXIST) or isinstance(err, FileExistsError):
+            self.skip(name, _PARENT_IS_FILE)
+        elif isinstance(err, IsADirectoryError):
+            self.skip(name, _FOLDER_EXISTS)
+        else:
+            self.skip(name, f"cannot be created here: {err.strerror or err}")
+
     def target(self, name: str, is_dir: bool = False) -> Path | None:
         """Checked target path for an entry, or ``None`` (and a skip record) if unusable."""
-        rel = _unsafe_name(name)
-        target = _inside(self.dest, rel) if rel is not None else None
+        rel = _safe_rel(name)
+        try:
+            target = _inside(self.dest, rel) if rel is not None else None
+        except OSError as err:
+            self.skip(name, f"cannot be created here: {err.strerror or err}")
+            return None
         if target is None:
             if rel is None and name.replace("\\", "/").strip("/.") == "":
                 return None  # the archive's own "./" entry: nothing to do
@@ -137,123 +339,313 @@ class _Extractor:
             self.skip(name, _DUPLICATE)
             return None
         self.seen.add(key)
-        if target.is_dir():
-            self.skip(name, "a folder of the same name already exists")
+        try:
+            if target.is_dir():
+                self.skip(name, _FOLDER_EXISTS)
+                return None
+        except OSError as err:
+            self._fail_or_skip(name, err)
             return None
         return target
 
-    def write(self, src, target: Path, name: str, declared: int) -> None:
-        limit = min(declared, self.max_member, self.max_total - self.total)
+    def folder(self, name: str) -> None:
+        """A folder entry: created (or skipped with its reason)."""
+        if self.dest is None:
+            return
+        target = self.target(name, is_dir=True)
+        if target is None:
+            return
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # a file of that name was extracted earlier
+            self.skip(name, _FILE_EXISTS)
+        except OSError as err:
+            self._fail_or_skip(name, err)
+
+    def member(self, src, name: str, declared: int) -> None:
+        """Stream one regular member: to its target, or (``dest`` None) to nowhere."""
+        limit = min(declared, self.limits.max_member, self.limits.max_total - self.total)
         if declared > limit:
-            raise ArchiveError(f"{_BOMB}: {name!r} would exceed the archive's size limit")
-        self.total += _stream_to(src, target, limit, name)
+            raise self._too_big(self.total + declared)
+        if self.dest is None:
+            self.total += self._drain(src, limit, name)
+            return
+        target = self.target(name)
+        if target is None:
+            return
+        try:
+            self.total += self._copy(src, target, limit, name)
+        except _CannotCreate as err:
+            self._fail_or_skip(name, err.err)
+
+    def _over(self, name: str, limit: int) -> ArchiveError:
+        return self._bomb(f"{name!r} expands beyond its declared or allowed size ({limit} bytes)")
+
+    def _drain(self, src, limit: int, name: str) -> int:
+        read = 0
+        while chunk := src.read(_CHUNK):
+            read += len(chunk)
+            if read > limit:
+                raise self._over(name, limit)
+        return read
+
+    def _copy(self, src, target: Path, limit: int, name: str) -> int:
+        """Copy ``src`` to ``target`` via a short temporary sibling; at most ``limit`` bytes.
+
+        Reading errors propagate as they are (a damaged archive); writing errors become
+        :class:`_CannotCreate` (this entry only, or a full disk)."""
+        tmp = target.parent / f".x{uuid.uuid4().hex[:16]}.part"
+        try:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                out = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
+            except OSError as err:
+                raise _CannotCreate(err) from err
+            written = 0
+            with out:
+                while chunk := src.read(_CHUNK):
+                    written += len(chunk)
+                    if written > limit:
+                        raise self._over(name, limit)
+                    try:
+                        out.write(chunk)
+                    except OSError as err:
+                        raise _CannotCreate(err) from err
+            try:
+                os.replace(tmp, target)
+            except OSError as err:
+                raise _CannotCreate(err) from err
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        return written
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn every error of reading ``path`` into an :class:`ArchiveError` naming it."""
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except NotImplementedError as err:  # e.g. an unsupported compression method
+        raise ArchiveError(f"{path}: cannot be extracted here ({err})") from err
+    except RuntimeError as err:  # encrypted members
+        raise ArchiveError(f"{path}: cannot be extracted ({err})") from err
+    except _READ_ERRORS as err:
+        raise DamagedArchiveError(f"{path}: {_DAMAGED} ({type(err).__name__}: {err})") from err
 
 
 def _extract_zip(path: Path, ex: _Extractor) -> None:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            _check_sizes(
-                [(i.filename, i.file_size, i.compress_size) for i in infos],
-                ex.max_total,
-                ex.max_member,
-            )
-            for info in infos:
-                name = info.filename
-                mode = info.external_attr >> 16
-                if info.is_dir():
-                    target = ex.target(name, is_dir=True)
-                    if target is not None:
-                        target.mkdir(parents=True, exist_ok=True)
-                    continue
-                if stat.S_ISLNK(mode):
-                    ex.skip(name, _LINK)
-                    continue
-                if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                    ex.skip(name, _DEVICE)
-                    continue
-                target = ex.target(name)
-                if target is None:
-                    continue
-                with zf.open(info) as src:
-                    ex.write(src, target, name, info.file_size)
-    except ArchiveError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as err:
-        raise ArchiveError(f"{path.name}: {_DAMAGED} ({err})") from err
-    except NotImplementedError as err:  # e.g. an unsupported compression method
-        raise ArchiveError(f"{path.name}: cannot be extracted here ({err})") from err
-    except RuntimeError as err:  # encrypted members
-        raise ArchiveError(f"{path.name}: cannot be extracted ({err})") from err
+    with _reading(path), zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        for info in infos:  # every limit checked on the declared sizes before writing
+            ex.count(info.filename, None if info.is_dir() else info.file_size,
+                     info.compress_size)
+        for info in infos:
+            name = info.filename
+            mode = info.external_attr >> 16
+            if info.is_dir():
+                ex.folder(name)
+                continue
+            if stat.S_ISLNK(mode):
+                ex.skip(name, _LINK)
+                continue
+            if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+                ex.skip(name, _DEVICE)
+                continue
+            with zf.open(info) as src:  # the CRC-32 is checked when the member is read to its end
+                ex.member(src, name, info.file_size)
 
 
 def _extract_tar(path: Path, ex: _Extractor) -> None:
-    try:
-        with tarfile.open(path, mode="r:*") as tf:
-            members = tf.getmembers()
-            _check_sizes(
-                [(m.name, m.size, None) for m in members if m.isfile()],
-                ex.max_total,
-                ex.max_member,
+    with _reading(path), open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as tf:
+        ceiling = max(ex.limits.archive_bytes * MAX_RATIO, RATIO_FLOOR)
+        members = []
+        for m in tf:  # headers first: every limit checked before anything is written
+            ex.check_ratio(m.offset_data, raw.tell())  # what the previous members expanded to
+            ex.count(m.name, m.size if m.isfile() else None)
+            if m.isfile() and m.offset_data + m.size > ceiling:
+                raise ex._bomb(f"member {m.name!r} would expand the archive more than "
+                               f"{MAX_RATIO}:1")
+            members.append(m)
+        ex.check_ratio(tf.offset, raw.tell())
+        for m in members:
+            if m.isdir():
+                ex.folder(m.name)
+                continue
+            if m.issym() or m.islnk():
+                ex.skip(m.name, _LINK)
+                continue
+            if not m.isfile():
+                ex.skip(m.name, _DEVICE)
+                continue
+            src = tf.extractfile(m)
+            if src is None:  # pragma: no cover - isfile() members always have data
+                ex.skip(m.name, "unreadable entry")
+                continue
+            with src:
+                ex.member(src, m.name, m.size)
+        # tarfile stops listing silently at a damaged header or where the file was cut short:
+        # a complete tar ends with a zero block where the listing stopped
+        tf.fileobj.seek(tf.offset)
+        if tf.fileobj.read(tarfile.BLOCKSIZE) != tarfile.NUL * tarfile.BLOCKSIZE:
+            raise DamagedArchiveError(
+                f"{path}: {_DAMAGED} (a damaged header or no end-of-archive marker after "
+                f"{len(members)} entries)"
             )
-            for m in members:
-                if m.isdir():
-                    target = ex.target(m.name, is_dir=True)
-                    if target is not None:
-                        target.mkdir(parents=True, exist_ok=True)
-                    continue
-                if m.issym() or m.islnk():
-                    ex.skip(m.name, _LINK)
-                    continue
-                if not m.isfile():
-                    ex.skip(m.name, _DEVICE)
-                    continue
-                target = ex.target(m.name)
-                if target is None:
-                    continue
-                src = tf.extractfile(m)
-                if src is None:
-                    ex.skip(m.name, "unreadable entry")
-                    continue
-                with src:
-                    ex.write(src, target, m.name, m.size)
-    except ArchiveError:
-        raise
-    except (tarfile.TarError, zlib.error, EOFError, OSError) as err:
-        raise ArchiveError(f"{path.name}: {_DAMAGED} ({err})") from err
+        # read a compressed stream to its end: the gzip trailer (CRC-32 and length) and the
+        # bzip2/xz checksums are verified only there
+        while tf.fileobj.read(_CHUNK):
+            pass
+
+
+def _run(path: Path, ex: _Extractor) -> None:
+    if zipfile.is_zipfile(path):
+        _extract_zip(path, ex)
+        return
+    try:
+        is_tar = tarfile.is_tarfile(path)
+    except _READ_ERRORS:
+        is_tar = False
+    if not is_tar:
+        raise DamagedArchiveError(f"{path}: not a valid zip or tar archive; {_DAMAGED}")
+    _extract_tar(path, ex)
 
 
 def safe_extract(
     archive_path: str | os.PathLike,
     dest: str | os.PathLike,
     *,
-    max_total_bytes: int = 20 * 2**30,
-    max_member_bytes: int = 2 * 2**30,
+    max_total_bytes: int | None = None,
+    max_member_bytes: int | None = None,
+    max_entries: int | None = None,
 ) -> list[dict]:
     """Extract ``archive_path`` (zip or tar, any compression) into ``dest`` (created).
 
     Returns the skipped entries as ``[{"file": name, "reason": reason}, ...]`` (reasons:
     "path escapes the target folder", "link entries are not extracted", "device entries are
-    not extracted", "duplicate entry"). Raises :class:`ArchiveError` for an archive that is
-    missing, not an archive, damaged or truncated, or a possible zip bomb (declared total
-    above ``max_total_bytes``, a member above ``max_member_bytes``, a large member expanding
-    more than 1000:1, or data longer than declared). Files already extracted when an error is
-    raised are left in ``dest``; extract into a fresh folder and delete it on failure.
+    not extracted", "duplicate entry", "a folder of the same name already exists", "a file of
+    the same name already exists", "one of its folders has the name of a file already
+    extracted", "cannot be created here: <why>" e.g. a name too long for the file system).
+
+    Raises :class:`DamagedArchiveError` for an archive that is not an archive, damaged or
+    truncated (any decompression, CRC or truncation error), and :class:`ArchiveError` for a
+    missing archive, a possible compression bomb (see :func:`limits_for`; ``max_*`` replace the
+    proportional defaults), an archive larger than the free disk, or a full disk. Files
+    already extracted when an error is raised are left in ``dest``; extract into a fresh folder
+    (:func:`extraction_folder`) and delete it on failure. Temporary member files left in
+    ``dest`` by an interrupted extraction are removed first.
     """
     path = Path(archive_path)
     if not path.is_file():
         raise ArchiveError(f"{path}: no such archive file")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    ex = _Extractor(dest.resolve(), int(max_total_bytes), int(max_member_bytes))
-    if zipfile.is_zipfile(path):
-        _extract_zip(path, ex)
-    else:
-        try:
-            is_tar = tarfile.is_tarfile(path)
-        except (OSError, EOFError, zlib.error):
-            is_tar = False
-        if not is_tar:
-            raise ArchiveError(f"{path.name}: not a valid zip or tar archive; {_DAMAGED}")
-        _extract_tar(path, ex)
+    _remove_parts(dest)
+    limits = limits_for(path, dest, max_total_bytes=max_total_bytes,
+                        max_member_bytes=max_member_bytes, max_entries=max_entries)
+    ex = _Extractor(path, dest.resolve(), limits)
+    _run(path, ex)
     return ex.skipped
+
+
+def verify(
+    archive_path: str | os.PathLike,
+    *,
+    max_total_bytes: int | None = None,
+    max_member_bytes: int | None = None,
+    max_entries: int | None = None,
+) -> dict:
+    """Read ``archive_path`` to its end without writing anything; raise if it is not usable.
+
+    Every member is decompressed and checked (zip CRC-32, gzip trailer, bzip2/xz checksums, tar
+    end marker) under the same limits as :func:`safe_extract` (the free disk aside). Raises
+    :class:`DamagedArchiveError` (``err.damaged`` is True: delete the file and download it
+    again) or :class:`ArchiveError` (missing file, possible bomb, encrypted or unsupported:
+    downloading again will not help). Returns ``{"entries": n, "bytes": expanded_size}``.
+    """
+    path = Path(archive_path)
+    if not path.is_file():
+        raise ArchiveError(f"{path}: no such archive file")
+    limits = limits_for(path, None, max_total_bytes=max_total_bytes,
+                        max_member_bytes=max_member_bytes, max_entries=max_entries)
+    ex = _Extractor(path, None, limits)
+    _run(path, ex)
+    return {"entries": ex.entries, "bytes": ex.total}
+
+
+# --------------------------------------------------------------------------- scratch folders
+
+
+def _lock(folder: Path) -> int | None:
+    """An exclusive OS lock on ``folder`` (its fd, to keep), or ``None`` if it is busy/gone.
+
+    The lock dies with the process, so a folder of a killed run is unlocked."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not os.path.samestat(os.fstat(fd), os.stat(folder)):  # removed meanwhile
+            raise OSError(errno.ENOENT, "removed")
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def clean_leftovers(parent: str | os.PathLike) -> list[Path]:
+    """Remove the ``.extract-*`` scratch folders under ``parent`` that no process uses.
+
+    Folders held by a running :func:`extraction_folder` are locked and kept; those of a killed
+    process (or older than a day where the OS has no folder locks) are removed. Returns the
+    removed folders."""
+    parent = Path(parent)
+    removed = []
+    if not parent.is_dir():
+        return removed
+    for folder in sorted(parent.glob(f"{_FOLDER_PREFIX}*")):
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        if fcntl is None:  # pragma: no cover - Windows
+            with contextlib.suppress(OSError):
+                if time.time() - folder.stat().st_mtime > _STALE_SECONDS:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+            continue
+        fd = _lock(folder)
+        if fd is None:
+            continue  # in use by a running process
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        finally:
+            os.close(fd)
+    return removed
+
+
+@contextlib.contextmanager
+def extraction_folder(parent: str | os.PathLike, label: str) -> Iterator[Path]:
+    """A fresh scratch folder ``parent/.extract-<label>-XXXXXXXX``, removed on exit.
+
+    Stale scratch folders of killed runs are removed first (:func:`clean_leftovers`); this one
+    is locked while in use, so a run started meanwhile leaves it alone."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(parent)
+    for _attempt in range(10):
+        work = Path(tempfile.mkdtemp(prefix=f"{_FOLDER_PREFIX}{label}-", dir=parent))
+        fd = _lock(work) if fcntl is not None else -1
+        if fd is not None:
+            break
+        # another run's clean_leftovers took it between mkdtemp and the lock: try again
+    else:  # pragma: no cover - needs a storm of concurrent cleaners
+        raise ArchiveError(f"could not create a scratch folder under {parent}")
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if fd >= 0:
+            os.close(fd)

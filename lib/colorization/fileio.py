@@ -39,6 +39,11 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
+def _short(name: str, limit: int = 64) -> str:
+    """At most ``limit`` bytes of ``name`` (file names are limited in bytes, not characters)."""
+    return name.encode()[:limit].decode(errors="ignore")
+
+
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -62,7 +67,7 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     suffix = path.suffix if suffix is None else suffix
-    fd, name = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=f".tmp{suffix}",
+    fd, name = tempfile.mkstemp(prefix=f".{_short(path.name)}.", suffix=f".tmp{suffix}",
                                 dir=path.parent)
     os.close(fd)
     tmp = Path(name)

@@ -52,12 +52,14 @@ TORCH_MISSING = (
     "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 )
 
-if __name__ == "__main__" and "--time" in sys.argv:
-    # The PyTorch side of the CPU benchmark: never TensorFlow in this process. Keras (for
-    # the layer plans in colorization.models) runs on its torch backend here.
+if __name__ == "__main__":
+    # Never TensorFlow and PyTorch in one process (TensorFlow 2.21 and a CUDA build of
+    # PyTorch crash together): Keras (the layer plans of colorization.models, and --check's
+    # Keras networks) runs on its torch backend here unless KERAS_BACKEND names JAX.
     import workers
 
-    os.environ["KERAS_BACKEND"] = "torch"
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        os.environ["KERAS_BACKEND"] = "torch"
     sys.meta_path.insert(0, workers.RefuseTensorFlow())
 
 import numpy as np  # noqa: E402

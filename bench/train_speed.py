@@ -345,14 +345,11 @@ def main(argv=None) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         sys.path.insert(0, str(ROOT / "lib"))
-        try:
-            from colorization import fileio
+        from colorization import fileio  # the Keras side needs the library anyway
 
-            fileio.write_json(out, {"header": header, "args": vars(args), "rows": rows,
-                                    "failures": failures})
-        except ImportError:  # the library is not importable: a plain write
-            out.write_text(json.dumps({"header": header, "args": vars(args), "rows": rows,
-                                       "failures": failures}, indent=2, default=str) + "\n")
+        fileio.write_json(out, json.loads(json.dumps(
+            {"header": header, "args": vars(args), "rows": rows, "failures": failures},
+            default=str)))
         print(f"written: {out}")
     print("ratio = median Keras images/s / median images/s of the fastest PyTorch mode; "
           "each side in its own process, trials interleaved.")
@@ -400,13 +397,13 @@ def _measure(name, args, variants, modes, failures) -> list[dict]:
         k = worker.median_rate()
         t = best.median_rate() if best else None
         ratio = k / t if t else None
-        spread = " ".join(f"{r:.1f}" for r in worker.rates())
+        spread = " ".join(_rate(r) for r in worker.rates())
         if best:
-            spread += " | " + " ".join(f"{r:.1f}" for r in best.rates())
-        t_text = f"{t:11,.1f}" if t else f"{'-':>11s}"
+            spread += " | " + " ".join(_rate(r) for r in best.rates())
+        t_text = f"{_rate(t):>11s}" if t else f"{'-':>11s}"
         r_text = f"{ratio:6.2f}" if ratio else f"{'-':>6s}"
         mode = best.label.split(" ", 1)[1] if best else "-"
-        print(f"{name:18s} {worker.label[6:]:12s} {k:11,.1f} {t_text} {r_text}  {mode:14s} "
+        print(f"{name:18s} {worker.label[6:]:12s} {_rate(k):>11s} {t_text} {r_text}  {mode:14s} "
               f"{spread}", flush=True)
         rows.append({
             "model": name, "keras_variant": worker.label[6:], "keras_img_s": k,
@@ -417,9 +414,13 @@ def _measure(name, args, variants, modes, failures) -> list[dict]:
         })
     for w in torch_sides:
         if w is not best and len(torch_sides) > 1:
-            print(f"{'':18s} {'':12s} {'':11s} {w.median_rate():11,.1f} {'':6s}  "
+            print(f"{'':18s} {'':12s} {'':11s} {_rate(w.median_rate()):>11s} {'':6s}  "
                   f"{w.label[6:]:14s} (slower mode)", flush=True)
     return rows
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.1f}" if value >= 10 else f"{value:.3g}"
 
 
 def _cpu_name() -> str:

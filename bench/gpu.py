@@ -7,8 +7,20 @@ would need it fails loudly instead of passing here and failing there.
 For each network (default ``autoencoder``, ``zhang_full``, ``zhang_animals``) at 100x100, in
 one process and on the same uint8 images (random content; speed does not depend on it):
 
-Keras (the project's ``build_colorizer`` + ``Colorizer.configure``: MSE, Adam 1e-3, bf16
-mixed precision, jit), three ways of feeding the same compiled ``train_step``:
+Keras:
+
+- ``train`` (the "project" column): the library's own training entry point,
+  ``colorization.train.train(RunConfig(...), run_dir)``, on the library's synthetic fruits
+  (``--images`` of them), for ``--train-epochs`` epochs, with the library's own input path,
+  callbacks (backup, snapshots, history) and defaults (``jit_compile``, learning-rate
+  schedule); only the model, batch size, image size and ``--precision`` are set. Whatever
+  input path ``train`` picks on this machine (host-fed batches, or the dataset on the
+  device) is what is timed. images/s: whole epochs after the first (the first compiles),
+  epoch-end work included; ``step_images_per_s`` (inside those epochs, epoch ends left out)
+  and the wall time of the call are in the JSON.
+
+and, built the same way (``build_colorizer`` + ``Colorizer.configure``: MSE, Adam 1e-3,
+``--precision``, jit), three ways of feeding the same compiled ``train_step``:
 
 - ``fit-device``: ``model.fit`` over :class:`DeviceBatches`, the dataset kept on the GPU as a
   uint8 array, each batch gathered on the device (no host round-trip per step);
@@ -26,10 +38,15 @@ the same uint8 -> Lab step on the device, MSE, fused Adam, bf16 autocast, channe
 Reported: images/s, achieved TFLOP/s (analytic: 3 x 2 x conv MACs per image, the usual
 forward + two backward convention; norms, Lab and Adam not counted; XLA's own count of the
 ``step`` program is given beside it), ratio Keras / best PyTorch, peak device memory and host
-RSS. The table is printed and, with ``--out``, written as JSON.
+RSS. The table is printed and, with ``--out``, written as JSON, with ``--markdown`` as a
+Markdown table (network, project ``train`` images/s, best PyTorch images/s, ratio, TFLOP/s).
 
-    KERAS_BACKEND=jax python bench/gpu.py --out gpu.json           # on the GPU machine
+    KERAS_BACKEND=jax python bench/gpu.py --out gpu.json --markdown gpu.md   # on the GPU
     python bench/gpu.py --cpu                                      # a check on a CPU, tiny
+
+Default variants: Keras ``train`` and PyTorch ``compile`` (the comparison the ratio is
+about, within 10 minutes on one H100 for the three networks); add ``--keras
+train,fit-device,fit-host,step --torch compile,eager`` for the full picture.
 """
 
 from __future__ import annotations
@@ -83,15 +100,20 @@ def _parse(argv):
     p.add_argument("--images", type=int, default=None,
                    help="images kept on the device (default 16384, about the fruits train set)")
     p.add_argument("--precision", default="mixed_bfloat16")
-    p.add_argument("--keras", default="fit-device,fit-host,step",
-                   help="Keras variants to time: fit-device, fit-host, step")
+    p.add_argument("--keras", default="train",
+                   help="Keras variants to time: train (the library's train()), fit-device, "
+                        "fit-host, step")
+    p.add_argument("--train-epochs", type=int, default=None,
+                   help="epochs of the train variant (default 3; --cpu: 2); the first is "
+                        "not timed")
     p.add_argument("--torch", default=None,
-                   help="PyTorch variants: eager, compile, or none (default compile,eager; "
+                   help="PyTorch variants: eager, compile, or none (default compile; "
                         "--cpu: eager)")
     p.add_argument("--no-channels-last", action="store_true", help="PyTorch in NCHW")
     p.add_argument("--allow-tensorflow", action="store_true",
                    help="do not refuse 'import tensorflow' (for machines that have it)")
     p.add_argument("--out", default=None, help="write the results as JSON here")
+    p.add_argument("--markdown", default=None, help="write the table as Markdown here")
     args = p.parse_args(argv)
     small = args.cpu
     args.batch_size = args.batch_size or (4 if small else 256)
@@ -100,7 +122,8 @@ def _parse(argv):
     args.images = args.images or (max(16, args.batch_size * args.steps) if small else 16384)
     args.images = max(args.images, args.batch_size * max(args.steps, args.warmup))
     args.images -= args.images % args.batch_size
-    args.torch = args.torch or ("eager" if small else "compile,eager")
+    args.torch = args.torch or ("eager" if small else "compile")
+    args.train_epochs = max(2, args.train_epochs or (2 if small else 3))
     return args
 
 
@@ -243,6 +266,73 @@ def keras_step(name, data_device, args):
             "xla_flops_per_image": xla_flops / batch_size}
 
 
+class _EpochClock(keras.callbacks.Callback):
+    """Wall time at each batch end and epoch end (the loss is read: the step is done)."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []  # (epoch, time)
+        self.epoch_ends = []
+        self.epoch_images = []  # from the library's own EpochTiming logs, where present
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        float((logs or {}).get("loss", 0.0))
+        self.batches.append((self.epoch, time.perf_counter()))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_ends.append(time.perf_counter())
+        logs = logs or {}
+        if "images_per_second" in logs and "seconds" in logs:
+            self.epoch_images.append(round(logs["images_per_second"] * logs["seconds"]))
+
+
+def keras_train(name, args):
+    """The project's training entry point, ``colorization.train.train``, timed.
+
+    Library defaults everywhere except the model, the batch and image sizes, the precision,
+    the number of images and epochs; the run goes to a temporary folder."""
+    import shutil
+    import tempfile
+
+    from colorization.train import RunConfig, train
+
+    config = RunConfig(model=name, data="synthetic-fruits", epochs=args.train_epochs,
+                       batch_size=args.batch_size, image_size=args.image_size,
+                       precision=args.precision, max_images=args.images,
+                       max_test_images=min(args.batch_size, 64), snapshot_epochs=[],
+                       snapshot_images=2)
+    run_dir = Path(tempfile.mkdtemp(prefix=f"bench-train-{name}-"))
+    clock = _EpochClock()
+    try:
+        start = time.perf_counter()
+        train(config, run_dir, verbose=0, callbacks=[clock])
+        wall_s = time.perf_counter() - start
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    per_epoch = [sum(1 for e, _ in clock.batches if e == k) for k in range(args.train_epochs)]
+    if len(clock.epoch_ends) < args.train_epochs or min(per_epoch) < 2:
+        raise RuntimeError(f"train({name}) ran {per_epoch} steps per epoch; raise --images")
+    if len(clock.epoch_images) == args.train_epochs:
+        images = sum(clock.epoch_images[1:])
+    else:  # full batches only (a short last batch is counted whole: an upper bound)
+        images = config.batch_size * sum(per_epoch[1:])
+    seconds = clock.epoch_ends[-1] - clock.epoch_ends[0]
+    # inside each timed epoch: first batch end -> last batch end (epoch-end work left out)
+    step_images = step_seconds = 0.0
+    for k in range(1, args.train_epochs):
+        times = [t for e, t in clock.batches if e == k]
+        step_images += (len(times) - 1) * config.batch_size
+        step_seconds += times[-1] - times[0]
+    warmup_s = clock.epoch_ends[0] - start
+    return {"images_per_s": images / seconds, "seconds": seconds, "warmup_s": warmup_s,
+            "step_images_per_s": step_images / step_seconds, "wall_s": wall_s,
+            "steps_per_epoch": per_epoch, "loss": float("nan")}
+
+
 def torch_run(name, data_torch, args, compile: bool):
     import reference_torch as ref
 
@@ -271,7 +361,7 @@ def main(args) -> int:
     names = [n for n in args.models.split(",") if n]
     keras_variants = [v for v in args.keras.split(",") if v]
     torch_variants = [v for v in args.torch.split(",") if v and v != "none"]
-    unknown = set(keras_variants) - {"fit-device", "fit-host", "step"}
+    unknown = set(keras_variants) - {"train", "fit-device", "fit-host", "step"}
     if unknown or set(torch_variants) - {"eager", "compile"}:
         bad = unknown | (set(torch_variants) - {"eager", "compile"})
         sys.exit(f"unknown variant(s): {sorted(bad)}")
@@ -314,7 +404,9 @@ def main(args) -> int:
             if torch_device == "cuda":
                 torch.cuda.empty_cache()
         for variant in keras_variants:
-            if variant == "step":
+            if variant == "train":
+                r = keras_train(name, args)
+            elif variant == "step":
                 r = keras_step(name, data_device, args)
             else:
                 r = keras_fit(name, data_device, images, args, host=variant == "fit-host")
@@ -341,11 +433,42 @@ def main(args) -> int:
     print("memory: " + ", ".join(f"{k} {v:,.0f}" if v else f"{k} n/a" for k, v in memory.items()))
     print(f"ratio = Keras images/s / best PyTorch images/s of the same model; TFLOP/s from "
           f"3 x 2 x conv MACs per image. TensorFlow imported: {header['tensorflow_imported']}")
+    from colorization import fileio
+
     if args.out:
-        Path(args.out).write_text(json.dumps({"header": header, "args": vars(args),
-                                              "results": results, "memory": memory},
-                                             indent=2, default=str) + "\n")
+        fileio.write_json(args.out, json.loads(json.dumps(
+            {"header": header, "args": vars(args), "results": results, "memory": memory},
+            default=str)))
+    if args.markdown:
+        fileio.write_text(args.markdown, markdown_table(header, results, memory))
     return 0
+
+
+def markdown_table(header, results, memory) -> str:
+    """The comparison as Markdown: per network, the project's ``train`` (or the first Keras
+    variant timed) beside the fastest PyTorch variant."""
+    lines = [f"Measured {header['date']} on {header['jax_device']} (PyTorch: "
+             f"{header['torch_device']}), host {header['host']}; {header['versions']}; "
+             f"{header['settings']}.", "", f"Command: `{header['command']}`", "",
+             "| network | Keras variant | Keras img/s | PyTorch (best) | PyTorch img/s | ratio "
+             "| Keras TFLOP/s | Keras warm-up s |",
+             "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: |"]
+    for result in results:
+        rows = result["rows"]
+        torch_rows = [r for r in rows if r["framework"] == "torch"]
+        best = max(torch_rows, key=lambda r: r["images_per_s"], default=None)
+        for r in (r for r in rows if r["framework"] == "keras"):
+            ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "-"
+            lines.append(
+                f"| {result['model']} | {r['variant']} | {r['images_per_s']:,.1f} | "
+                f"{best['variant'] if best else '-'} | "
+                f"{best['images_per_s'] if best else float('nan'):,.1f} | {ratio} | "
+                f"{r['tflops']:.2f} | {r['warmup_s']:.1f} |")
+    peak = memory.get("jax_device_peak_mib")
+    lines += ["", f"Peak device memory (JAX, whole process): "
+                  f"{f'{peak:,.0f} MiB' if peak else 'not reported'}; host peak RSS "
+                  f"{memory['host_peak_rss_mib']:,.0f} MiB.", ""]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,14 @@ device -> Lab (float32, autocast off) -> normalised L in, normalised ab target -
 
     python bench/reference_torch.py --check          # parameter counts + same function
     python bench/reference_torch.py --bench --models autoencoder --steps 5
+    python bench/reference_torch.py --time zhang_full --mode channels_last --trials 3
+
+``--time`` is the CPU benchmark's PyTorch side (``bench/train_speed.py`` runs it as a
+subprocess, never in the same process as TensorFlow): JSON lines on stdout; with ``--serve``
+it waits for ``run N`` commands (:mod:`workers`). Modes (``--mode``): ``eager`` (NCHW),
+``channels_last``, ``compile`` and ``compile_channels_last`` (``torch.compile`` of forward +
+loss; needs a C++ compiler on the CPU). Threads: ``torch.set_num_threads`` = the core count
+unless ``--threads`` says otherwise.
 """
 
 from __future__ import annotations
@@ -35,13 +43,39 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+
+TORCH_MISSING = (
+    "PyTorch is not installed in this environment; the benchmark's reference needs it. "
+    "Run `make bench`, which installs the bench layer, or install a CPU build yourself: "
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+)
+
+if __name__ == "__main__":
+    # Never TensorFlow and PyTorch in one process (TensorFlow 2.21 and a CUDA build of
+    # PyTorch crash together): Keras (the layer plans of colorization.models, and --check's
+    # Keras networks) runs on its torch backend here unless KERAS_BACKEND names JAX.
+    import workers
+
+    if os.environ.get("KERAS_BACKEND", "tensorflow") == "tensorflow":
+        os.environ["KERAS_BACKEND"] = "torch"
+    sys.meta_path.insert(0, workers.RefuseTensorFlow())
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
+
+try:
+    import torch  # noqa: E402
+except ImportError as error:
+    if __name__ == "__main__":
+        if "--serve" in sys.argv:
+            import workers
+
+            workers.emit(event="error", message=TORCH_MISSING)
+        sys.exit(TORCH_MISSING)
+    raise ImportError(TORCH_MISSING) from error
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small")
 STRIDE = 8
@@ -237,9 +271,13 @@ class TorchTrainer:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.convention = self.model.convention
         self.bf16 = bf16
-        fused = self.device.type == "cuda"
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr, eps=1e-7,
-                                          fused=fused or None)
+        # Fused Adam (one kernel over all parameters) on CUDA and, where this torch has it,
+        # on the CPU: the fastest form on both.
+        try:
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr, eps=1e-7,
+                                              fused=True)
+        except (RuntimeError, ValueError):
+            self.optimizer = torch.optim.Adam(self.model.parameters(), lr=lr, eps=1e-7)
         self._loss = torch.compile(self._loss_fn) if compile else self._loss_fn
 
     def _loss_fn(self, rgb_u8):
@@ -288,6 +326,52 @@ def time_steps(trainer: TorchTrainer, images: torch.Tensor, batch_size: int, war
     seconds = time.perf_counter() - start
     return {"images_per_s": steps * batch_size / seconds, "seconds": seconds,
             "warmup_s": warmup_s, "loss": final}
+
+
+TIME_MODES = ("eager", "channels_last", "compile", "compile_channels_last")
+
+
+def serve_timing(name: str, *, mode: str, image_size: int, batch_size: int, warmup: int,
+                 images: int, threads: int | None, seed: int = 0, serve: bool = True,
+                 trials: int = 3, steps: int = 3) -> None:
+    """The PyTorch side of ``bench/train_speed.py`` on the CPU (protocol: :mod:`workers`).
+
+    Builds the network in ``mode``, runs ``warmup`` steps, reports ``ready``, then times
+    ``run N`` requests (or, without ``serve``, ``trials`` trials of ``steps`` steps)."""
+    import workers
+
+    if mode not in TIME_MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {TIME_MODES}")
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+    data = torch.from_numpy(workers.synthetic_images(images, image_size, seed))
+    trainer = TorchTrainer(name, "cpu", compile=mode.startswith("compile"),
+                           channels_last=mode.endswith("channels_last"), seed=seed)
+    trainer.model.train()
+    gen = torch.Generator().manual_seed(seed)
+
+    def run(n):
+        start = time.perf_counter()
+        for _ in range(n):
+            idx = torch.randint(0, data.shape[0], (batch_size,), generator=gen)
+            loss = trainer.step(data[idx])
+        value = float(loss.detach())
+        return time.perf_counter() - start, value
+
+    try:
+        warmup_s, loss = run(max(1, warmup - 1))
+        step_s, loss = run(1)
+    except Exception as error:  # noqa: BLE001 - e.g. torch.compile without a C++ compiler
+        workers.emit(event="error", message=f"torch {mode} failed: "
+                     f"{type(error).__name__}: {str(error).strip().splitlines()[0][:300]}")
+        return
+    workers.emit(event="ready", framework="torch", model=name, mode=mode,
+                 version=torch.__version__, threads=torch.get_num_threads(),
+                 cpu_capability=torch.backends.cpu.get_cpu_capability(),
+                 warmup_s=warmup_s + step_s, step_s=step_s, loss=loss)
+    requests = workers.commands() if serve else [steps] * trials
+    for n in requests:
+        seconds, loss = run(n)
+        workers.emit(event="trial", seconds=seconds, images=n * batch_size, steps=n, loss=loss)
 
 
 def conv_macs(module: nn.Module, image_size: int) -> int:
@@ -411,7 +495,22 @@ def main(argv=None) -> int:
     p.add_argument("--compile", action="store_true")
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--bf16", action="store_true")
+    p.add_argument("--time", metavar="MODEL", default=None,
+                   help="time MODEL's training step on the CPU, JSON lines on stdout")
+    p.add_argument("--mode", default="eager", choices=TIME_MODES, help="with --time")
+    p.add_argument("--threads", type=int, default=None,
+                   help="with --time: torch threads (default: the core count)")
+    p.add_argument("--images", type=int, default=1024, help="with --time: uint8 images")
+    p.add_argument("--trials", type=int, default=3, help="with --time, without --serve")
+    p.add_argument("--serve", action="store_true",
+                   help="with --time: wait for 'run N' lines on stdin (bench/workers.py)")
     args = p.parse_args(argv)
+    if args.time:
+        serve_timing(args.time, mode=args.mode, image_size=args.image_size,
+                     batch_size=args.batch_size, warmup=args.warmup, images=args.images,
+                     threads=args.threads, serve=args.serve, trials=args.trials,
+                     steps=args.steps)
+        return 0
     names = [n for n in args.models.split(",") if n]
     ok = True
     if args.check or not args.bench:

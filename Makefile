@@ -81,8 +81,8 @@ $(STAMP): pyproject.toml requirements/runtime.txt requirements/test.txt requirem
 	@# opencv-python (GUI build, needs libGL) was replaced by opencv-python-headless: both own cv2/
 	@$(PIP) uninstall --yes --quiet opencv-python >/dev/null 2>&1 || true
 	$(PIP) install --progress-bar on -r requirements/test.txt -r requirements/jax.txt
-	@echo "==> Installing the colorization library (editable, from lib/)"
-	$(PIP) install --no-deps -e .
+	@echo "==> Installing the colorization library (editable, from lib/; setuptools from the lock)"
+	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $@
 	@echo "==> $(VENV) is ready."
 

@@ -103,13 +103,14 @@ $(BENCH_STAMP): $(STAMP) requirements/bench.txt
 venv requirements: $(INSTALLED) ## Create .venv and install the locked dependencies (GPU=1: also the CUDA builds)
 
 # pip takes --platform literally: name every manylinux tag a Linux x86-64 machine accepts.
-LINUX_X86_64 := $(foreach tag,manylinux_2_28 manylinux_2_27 manylinux_2_24 manylinux_2_17 \
-	manylinux2014 manylinux2010 manylinux1 manylinux_2_5,--platform $(tag)_x86_64)
+# (glibc 2.28 and older: manylinux_2_28 ... manylinux_2_5, and the legacy manylinux2014/2010/1 names)
+LINUX_X86_64 := $(foreach tag,$(foreach v,$(shell seq 28 -1 5),manylinux_2_$(v)) \
+	manylinux2014 manylinux2010 manylinux1,--platform $(tag)_x86_64)
 
 check-lock: $(STAMP) ## Resolve every lock file for the lowest supported Python (3.11.0), without installing
 	@for set in "test jax" "bench" "gpu"; do \
 	  files=""; for layer in $$set; do files="$$files -r requirements/$$layer.txt"; done; \
-	  echo "==> requirements/{$$(echo $$set | tr ' ' ,)}.txt on Python $(PY_LOWEST).0, Linux x86-64:"; \
+	  echo "==> layers runtime + $$set (requirements/), on Python $(PY_LOWEST).0, Linux x86-64:"; \
 	  $(PIP) install --dry-run --ignore-installed --quiet --only-binary=:all: \
 	    --python-version $(PY_LOWEST) --implementation cp $(LINUX_X86_64) \
 	    -r requirements/runtime.txt $$files || exit 1; \

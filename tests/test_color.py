@@ -112,3 +112,12 @@ def test_runs_inside_tf_data():
     ds = tf.data.Dataset.from_tensor_slices(rgb).batch(4).map(color.rgb_uint8_to_lab)
     got = np.concatenate([b.numpy() for b in ds])
     np.testing.assert_allclose(got, color.to_numpy(color.rgb_uint8_to_lab(rgb)), atol=1e-5)
+
+
+def test_recolor_joins_true_lightness_with_ab():
+    rgb = np.random.default_rng(1).random((2, 5, 5, 3)).astype(np.float32)
+    lab = color.to_numpy(color.rgb_to_lab(rgb))
+    lightness, ab = color.split_lab(lab)
+    np.testing.assert_allclose(color.recolor(lightness, ab), rgb, atol=2e-3)
+    gray = color.recolor(lightness, np.zeros_like(ab))
+    np.testing.assert_allclose(gray[..., 0], gray[..., 1], atol=1e-4)

@@ -175,3 +175,25 @@ def test_other_backends(backend):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "ok" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["zhang_fruits", "autoencoder_small"])
+def test_predict_returns_ab_units_whatever_the_convention(name):
+    from colorization import color
+
+    model = registry.build_colorizer(name, image_size=16)
+    rgb = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
+    ab = model.predict(rgb, batch_size=2)
+    normalised = color.to_numpy(model(rgb, training=False))
+    expected = color.to_numpy(color.denormalize_ab(normalised, registry.convention(name)))
+    np.testing.assert_allclose(ab, expected, atol=1e-4)
+    assert ab.dtype == np.float32 and np.abs(ab).max() <= 128.0
+
+
+def test_every_registry_row_builds_its_trainer_class():
+    for name, row in registry.MODELS.items():
+        assert row.losses and row.convention in ("unit", "symmetric"), name
+    with pytest.raises(ValueError, match="trains with one of"):
+        registry.check_loss("gan", "mse")
+    with pytest.raises(ValueError, match="unknown model"):
+        registry.spec("unet")

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import cli, data, paths, reproduce
+from colorization import cli, data, download, paths, reproduce
 from colorization.archive import ArchiveError, safe_extract
 from colorization.callbacks import OutOfMemoryError, is_out_of_memory
 from colorization.colorizer import Colorizer
@@ -383,13 +383,13 @@ def fake_kaggle(tmp_path, monkeypatch):
         zf.writestr("test/test/0001.png", bad_inputs()["good_png.png"][0])
     calls = []
 
-    def download(kaggle_id, folder):
+    def fake_download(kaggle_id, folder):
         calls.append(kaggle_id)
         target = folder / "fruit-recognition.zip"
         target.write_bytes(good.read_bytes())
         return target
 
-    monkeypatch.setattr(download, "_kaggle_download", download)
+    monkeypatch.setattr(download, "_kaggle_download", fake_download)
     monkeypatch.setenv("KAGGLE_USERNAME", "someone")
     monkeypatch.setenv("KAGGLE_KEY", "0123456789abcdef")
     return good, calls

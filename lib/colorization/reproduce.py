@@ -19,14 +19,14 @@ import sys
 import time
 from pathlib import Path
 
+import keras
+
 from colorization import data, fileio, paths, report, runtime
 from colorization.experiments import PROFILES
 
 
 def gpu_available() -> bool:
     try:
-        import keras
-
         if keras.backend.backend() == "jax":
             import jax
 

@@ -39,7 +39,8 @@ SNAPSHOT_SETS = ("train", "test", "photos")
 class RunConfig:
     """Everything that defines one experiment. Serialised as ``config.json``.
 
-    ``loss``: one of the model's objectives (:data:`colorization.registry.MODELS`);
+    ``loss``: one of the model's objectives (:data:`colorization.registry.MODELS`; default:
+    its first, ``"mse"`` for the regression networks);
     ``loss_delta``: the SmoothL1 threshold; ``rebalance_lambda``: Zhang's prior/uniform mix
     for the classification model (1.0 turns rebalancing off);
     ``precision``: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``;
@@ -54,7 +55,7 @@ class RunConfig:
 
     model: str
     data: str = "synthetic-fruits"
-    loss: str = "mse"
+    loss: str | None = None  # None: the model's own default (registry.default_loss)
     epochs: int = 10
     batch_size: int = 32
     image_size: int = 100
@@ -73,6 +74,11 @@ class RunConfig:
     rebalance_lambda: float = 0.5
     snapshot_epochs: list[int] = field(default_factory=lambda: list(DEFAULT_SNAPSHOT_EPOCHS))
     snapshot_images: int = 8
+
+    def __post_init__(self):
+        if self.loss is None:
+            known = self.model in registry.MODELS
+            self.loss = registry.default_loss(self.model) if known else "mse"
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -31,6 +31,7 @@ def isolated(tmp_path, monkeypatch):
         raise AssertionError("the network must not be used in tests")
 
     monkeypatch.setattr(download, "_kaggle_download", no_network)
+    monkeypatch.setattr(download, "RETRY_PAUSES", (0.0,))
     return tmp_path
 
 

@@ -5,6 +5,7 @@ every file written is searched for it; failed downloads, whose errors may quote 
 are reported without it.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -35,6 +36,7 @@ def no_token(tmp_path, monkeypatch):
         raise AssertionError("the network must not be used in tests")
 
     monkeypatch.setattr(download, "_kaggle_download", no_network)
+    monkeypatch.setattr(download, "RETRY_PAUSES", (0.0,))
     return home
 
 
@@ -46,25 +48,95 @@ def _kaggle_json(folder: Path, key: str, mode=0o600) -> Path:
     return path
 
 
-def test_token_is_found_in_every_documented_place(tmp_path, monkeypatch, no_token):
-    assert data.kaggle_token_source() is None
-    xdg = _kaggle_json(tmp_path / "xdg" / "kaggle", "k1")
+def _oauth(home: Path, refresh: str, access: str) -> Path:
+    """What `kaggle auth login` leaves: ~/.kaggle/credentials.json (an unexpired token)."""
+    path = home / ".kaggle" / "credentials.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"refresh_token": refresh, "access_token": access,
+                                "access_token_expiration": "2099-01-01T00:00:00+00:00",
+                                "username": "fakeuser", "scopes": []}))
+    path.chmod(0o600)
+    return path
+
+
+def _token_file(home: Path, name: str, value: str) -> Path:
+    path = home / ".kaggle" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value)
+    path.chmod(0o600)
+    return path
+
+
+def test_every_credential_form_is_found_in_kaggles_order(tmp_path, monkeypatch, no_token):
+    assert data.kaggle_token_source() is None and download.credential_sources() == []
+    xdg = _kaggle_json(tmp_path / "xdg" / "kaggle", "k1")  # used only without ~/.kaggle
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert data.kaggle_token_source() == str(xdg)
-    access = no_token / ".kaggle" / "access_token"  # kaggle 2.x
-    access.parent.mkdir()
-    access.write_text("k2")
-    access.chmod(0o600)
-    assert data.kaggle_token_source() == str(xdg)  # kaggle.json first
-    xdg.unlink()
-    assert data.kaggle_token_source() == str(access)
+    oauth = _oauth(no_token, "r" * 20, "a" * 20)  # creates ~/.kaggle: XDG no longer read
+    assert download.credential_sources() == [str(oauth)]
     home_json = _kaggle_json(no_token / ".kaggle", "k3")
-    assert data.kaggle_token_source() == str(home_json)
+    assert download.credential_sources() == [str(home_json), str(oauth)]
     custom = _kaggle_json(tmp_path / "custom", "k4")
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "custom"))
-    assert data.kaggle_token_source() == str(custom)  # $KAGGLE_CONFIG_DIR alone, when set
-    monkeypatch.setenv("KAGGLE_API_TOKEN", "k5")
-    assert data.kaggle_token_source() == "environment"
+    assert download.credential_sources() == [str(custom), str(oauth)]
+    monkeypatch.setenv("KAGGLE_KEY", "k5")  # the environment overrides the file's key
+    assert download.credential_sources()[0] == "KAGGLE_USERNAME and KAGGLE_KEY"
+    txt = _token_file(no_token, "access_token.txt", "k6\n")
+    assert download.credential_sources()[0] == str(txt)
+    plain = _token_file(no_token, "access_token", "k7")
+    assert download.credential_sources()[:2] == [str(plain), str(txt)]
+    monkeypatch.setenv("KAGGLE_API_TOKEN", "k8")
+    assert download.credential_sources() == [
+        "KAGGLE_API_TOKEN", str(plain), str(txt), "KAGGLE_USERNAME and KAGGLE_KEY", str(oauth)]
+    _token_file(no_token, "empty", "")  # an empty token file is not a token (as for kaggle)
+    monkeypatch.setenv("KAGGLE_API_TOKEN", str(no_token / ".kaggle" / "empty"))
+    assert download.credential_sources()[0] == str(plain)
+
+
+_AUTH_PROBE = """
+import json, sys, requests
+from colorization import download
+sent = []
+def fake_send(self, request, **kw):  # kaggle checks an API token online: answer for Kaggle
+    sent.append(request.url)
+    r = requests.Response()
+    r.status_code = 200
+    r.headers["Content-Type"] = "application/json"
+    r._content = json.dumps({"active": True, "username": "fakeuser"}).encode()
+    r.url, r.request = request.url, request
+    return r
+requests.Session.send = fake_send
+with download._guarded_output():
+    api = download._quiet_api()
+    api.authenticate()
+print(json.dumps({"method": api.config_values.get("auth_method"),
+                  "source": download.kaggle_token_source(), "sent": sent}))
+"""
+
+
+@pytest.mark.parametrize("form", ["oauth", "api_token_env", "access_token_txt", "kaggle_json"])
+def test_kaggle_itself_accepts_each_form(tmp_path, no_token, form):
+    """kaggle's own authenticate() (network answered by a stub) accepts each credential form
+    the tests build, and the project names the same source without any network."""
+    secret = secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAGGLE_", "VERBOSE"))}
+    env.update(HOME=str(no_token), PYTHONPATH=str(Path(download.__file__).parents[1]))
+    if form == "oauth":
+        expected = ("OAUTH", str(_oauth(no_token, secret, secrets.token_hex(16))))
+    elif form == "api_token_env":
+        env["KAGGLE_API_TOKEN"] = secret
+        expected = ("ACCESS_TOKEN", "KAGGLE_API_TOKEN")
+    elif form == "access_token_txt":
+        expected = ("ACCESS_TOKEN", str(_token_file(no_token, "access_token.txt", secret)))
+    else:
+        expected = ("LEGACY_API_KEY", str(_kaggle_json(no_token / ".kaggle", secret)))
+    res = subprocess.run([sys.executable, "-c", _AUTH_PROBE], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert (got["method"], got["source"]) == expected
+    assert all(url.startswith("https://api.kaggle.com/") for url in got["sent"])
+    assert secret not in res.stdout + res.stderr
 
 
 def test_readable_kaggle_json_is_warned_about_without_the_key(no_token):
@@ -103,6 +175,78 @@ def test_failed_download_never_shows_the_token(no_token, monkeypatch, capsys):
     assert key not in out.out + out.err and file_key not in out.out + out.err
     assert "Traceback" not in out.err
     assert not list((paths.raw_dir() / "fruits").iterdir())  # no partial download left
+
+
+def _encodings(user: str, secret: str) -> set[str]:
+    """How a credential may travel: itself, and user:secret as HTTP basic auth in base64."""
+    forms = {secret}
+    for raw in (f"{user}:{secret}".encode(), secret.encode()):
+        for enc in (base64.b64encode, base64.urlsafe_b64encode):
+            forms |= {enc(raw).decode(), enc(raw).decode().rstrip("=")}
+    return forms
+
+
+def test_redact_covers_every_encoding_of_every_credential(no_token, monkeypatch):
+    key, token, refresh, access, env_key = (secrets.token_urlsafe(24) for _ in range(5))
+    _kaggle_json(no_token / ".kaggle", key)
+    _token_file(no_token, "access_token", token)
+    _oauth(no_token, refresh, access)
+    monkeypatch.setenv("KAGGLE_USERNAME", "fakeuser")
+    monkeypatch.setenv("KAGGLE_KEY", env_key)
+    forms = set()
+    for value in (key, token, refresh, access, env_key):
+        forms |= _encodings("fakeuser", value)
+    text = " | ".join(f"Authorization: Basic {f}" for f in sorted(forms))
+    clean = download.redact(text)
+    assert [f for f in forms if f in clean] == []
+    assert clean.count("***") == len(forms)
+
+
+_VERBOSE_RUN = """
+import json, sys, requests
+from colorization import download
+download.RETRY_PAUSES = (0.0,)
+seen = []
+def echo_send(self, request, **kw):  # a server error that echoes the request's headers
+    seen.append(request.headers.get("Authorization", ""))
+    echoed = "\\n".join(f"{k}: {v}" for k, v in request.headers.items())
+    r = requests.Response()
+    r.status_code = 500
+    r.headers["Content-Type"] = "application/json"
+    r._content = json.dumps({"code": 500, "message": "bad request " + echoed}).encode()
+    r.url, r.request = request.url, request
+    return r
+requests.Session.send = echo_send
+try:
+    download.download("fruits")
+except Exception as err:
+    print("error:", err)
+    print("cause:", repr(err.__cause__), repr(err.__context__) if not err.__suppress_context__
+          else "")
+print("SENT", json.dumps(seen), file=open(sys.argv[1], "w"))
+"""
+
+
+def test_verbose_kaggle_and_an_echoing_server_leak_nothing(tmp_path, no_token):
+    """VERBOSE=1 makes the kaggle client dump request headers; a server echoes them in its
+    error: neither the key nor `user:key` in base64 reaches the output or the error."""
+    key = secrets.token_hex(16)
+    _kaggle_json(no_token / ".kaggle", key)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAGGLE_")}
+    env.update(HOME=str(no_token), VERBOSE="1", PYTHONPATH=str(Path(download.__file__).parents[1]),
+               COLORIZATION_DATA_DIR=str(tmp_path / "data"))
+    sent = tmp_path / "sent.json"
+    res = subprocess.run([sys.executable, "-c", _VERBOSE_RUN, str(sent)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    headers = json.loads(sent.read_text().split(" ", 1)[1])
+    basic = "Basic " + base64.b64encode(f"fakeuser:{key}".encode()).decode()
+    assert len(headers) == download.ATTEMPTS and set(headers) == {basic}  # the secret was sent
+    output = res.stdout + res.stderr
+    assert "error: could not download sshikamaru/fruit-recognition" in output
+    assert "after 3 attempts" in output and "Authorization: Basic ***" in output  # echoed, redacted
+    assert [f for f in _encodings("fakeuser", key) if f in output] == []
+    assert "Request----" not in output  # kaggle's verbose dump stayed off
 
 
 def test_notebook_with_a_fake_token_writes_it_nowhere(tmp_path, no_token):

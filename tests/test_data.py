@@ -31,6 +31,7 @@ def isolated(tmp_path, monkeypatch):
         raise AssertionError("the network must not be used in tests")
 
     monkeypatch.setattr(download, "_kaggle_download", no_network)
+    monkeypatch.setattr(download, "RETRY_PAUSES", (0.0,))
     return tmp_path
 
 
@@ -219,6 +220,8 @@ def test_kaggle_mode_without_token_raises(monkeypatch):
         load("animals")
     msg = str(err.value)
     assert "kaggle.json" in msg and "KAGGLE_USERNAME" in msg and "synthetic" in msg
+    order = [msg.index(w) for w in ("kaggle auth login", "KAGGLE_API_TOKEN", "kaggle.json")]
+    assert order == sorted(order)
     assert resolve("animals") == "animals"
 
 
@@ -236,7 +239,7 @@ def test_token_sources(tmp_path, monkeypatch):
         assert data.kaggle_token_source() == str(token)
     monkeypatch.setenv("KAGGLE_USERNAME", "u")
     monkeypatch.setenv("KAGGLE_KEY", "k")
-    assert data.kaggle_token_source() == "environment"
+    assert data.kaggle_token_source() == "KAGGLE_USERNAME and KAGGLE_KEY"  # env overrides
 
 
 def test_auto_without_token_falls_back_once(capsys):

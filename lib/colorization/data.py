@@ -15,8 +15,10 @@ a folder path          every image under it (``train/`` and ``test/`` used when 
 
 Environment variable ``COLORIZATION_DATA`` chooses what ``"fruits"`` and ``"animals"`` mean:
 
-- ``auto`` (default): the prepared Kaggle data if present; else download and prepare it when a
-  Kaggle API token exists; else the synthetic stand-in, announced once per process on stderr;
+- ``auto`` (default): the prepared Kaggle data if present; else download and prepare it when
+  Kaggle credentials exist (any form the kaggle package accepts, see
+  :mod:`colorization.download`); else the synthetic stand-in, announced once per process on
+  stderr;
 - ``kaggle``: the real data or an error (:class:`MissingTokenError` without a token);
 - ``synthetic``: always the synthetic stand-in (no network, no message).
 
@@ -40,6 +42,7 @@ import numpy as np
 
 from colorization import photos, synthetic
 from colorization.download import (  # noqa: F401 - re-exported: data.download(...) etc.
+    HOW_TO_LOG_IN,
     KAGGLE_IDS,
     DownloadError,
     MissingTokenError,
@@ -123,11 +126,10 @@ def _announce_fallback(name: str) -> None:
     _ANNOUNCED.add(name)
     print(
         f"colorization: the Kaggle dataset {name!r} ({KAGGLE_IDS[name]}) is not prepared here "
-        "and no Kaggle API token was found, so the embedded default "
+        "and no Kaggle credentials were found, so the embedded default "
         f"'synthetic-{name}' (procedural images, no download) is used instead. To get the "
-        "real data: create a token at kaggle.com -> Settings -> API -> Create New Token, "
-        "save it as ~/.kaggle/kaggle.json (chmod 600) or set KAGGLE_USERNAME and KAGGLE_KEY, "
-        "then run `make data`. Set COLORIZATION_DATA=synthetic to use the default silently.",
+        f"real data: {HOW_TO_LOG_IN} Then run `make data`. Set COLORIZATION_DATA=synthetic to "
+        "use the default silently.",
         file=sys.stderr,
     )
 

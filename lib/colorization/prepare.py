@@ -2,24 +2,47 @@
 
 A prepared folder holds ``{train,test}_images.npy`` ``(N, 100, 100, 3)`` uint8 RGB,
 ``{train,test}_labels.npy`` ``(N,)`` int32 (-1 = unknown), ``{train,test}_names.json``,
-``classes.json`` and ``manifest.json`` (counts, and every skipped file with its reason). It is
-built in a temporary sibling folder and renamed into place, so a reader never sees half of one.
+``classes.json`` and ``manifest.json`` (counts, every skipped file with its reason, and
+warnings about counts far from the published dataset's). It is built in a temporary sibling
+folder and renamed into place, so a reader never sees half of one.
+
+Before anything is written, the archive's member list is checked against the dataset's
+expected layout (:data:`EXPECTED_LAYOUT`): the wrong zip (Kaggle names every download
+``archive.zip``) is refused with :class:`WrongArchiveError`, and a preparation that keeps no
+image fails, leaving any earlier preparation as it was. A zip is read member by member: only
+the members used are decoded (for Animals-10 the four classes' folders, not the other six),
+under every check of :mod:`colorization.archive` (unsafe names, links, duplicates, bomb limits,
+CRC); a tar archive is extracted safely into a scratch folder first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import shutil
-import tempfile
+import stat
+import sys
 import uuid
+import zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from colorization import fileio
-from colorization.archive import safe_extract
+from colorization.archive import (
+    _DEVICE,
+    _ESCAPES,
+    _LINK,
+    ArchiveError,
+    _Extractor,
+    _reading,
+    _safe_rel,
+    extraction_folder,
+    limits_for,
+    safe_extract,
+)
 from colorization.download import dataset_id, usable_archive
 from colorization.images import IMAGE_EXTENSIONS, ImageError, read_image, resize_center_crop
 from colorization.paths import prepared_dir, raw_dir
@@ -27,6 +50,21 @@ from colorization.paths import prepared_dir, raw_dir
 ANIMAL_FOLDERS = {"cane": "dog", "gallina": "chicken", "cavallo": "horse", "gatto": "cat"}
 IMAGE_SIZE = 100
 MANIFEST_VERSION = 1
+
+#: what each Kaggle archive holds, as named in the message refusing another archive
+EXPECTED_LAYOUT = {
+    "fruits": "train/train/<Class>/*.jpg (one folder per fruit) and test/test/NNNN.jpg",
+    "animals": "raw-img/<Italian class name>/*.jpeg, with raw-img/cane, raw-img/gallina, "
+               "raw-img/cavallo and raw-img/gatto among the folders",
+}
+#: images kept from the published datasets (fruits: train/test folders; animals: the four
+#: classes together, about 12,000); counts outside COUNT_RANGE times these are warned about
+EXPECTED_COUNTS = {"fruits": {"train": 16_854, "test": 5_641}, "animals": {"kept": 12_000}}
+COUNT_RANGE = (0.5, 1.5)
+
+
+class WrongArchiveError(ArchiveError):
+    """The archive is not the dataset it was given for (or nothing in it could be used)."""
 
 
 def is_prepared(name: str) -> bool:
@@ -73,6 +111,35 @@ def _animal_role(rel: str) -> tuple[str, str] | str | None:
     if "raw-img" in folders and folders[-1] != "raw-img":
         return None  # ragno, farfalla, ...: not one of the paper's four classes
     return "not in one of the class folders raw-img/{cane,gallina,cavallo,gatto}"
+
+
+def _role(name: str, rel: str):
+    return _fruit_role(rel) if name == "fruits" else _animal_role(rel)
+
+
+def _is_image_name(rel: str) -> bool:
+    return PurePosixPath(rel).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def check_layout(name: str, archive: Path | str, members: list[str]) -> None:
+    """Refuse an archive whose member names do not have ``name``'s expected layout.
+
+    fruits: image files in class folders under a ``train`` folder and image files under a
+    ``test`` folder; animals: image files in at least one of the four classes' folders.
+    Raises :class:`WrongArchiveError` naming the dataset and the layout expected."""
+    roles = [_role(name, m) for m in members if _is_image_name(m) and _safe_rel(m) is not None]
+    kinds = {r[0] for r in roles if isinstance(r, tuple)}
+    missing = {"train", "test"} - kinds if name == "fruits" else ({"all"} - kinds)
+    if not missing:
+        return
+    sample = ", ".join(repr(m) for m in members[:3]) or "no files at all"
+    raise WrongArchiveError(
+        f"{archive} is not the Kaggle dataset {name!r} ({dataset_id(name)}): expected "
+        f"{EXPECTED_LAYOUT[name]}, but it holds {len(members)} files such as {sample}. "
+        f"Nothing was prepared. Give the archive downloaded from "
+        f"https://www.kaggle.com/datasets/{dataset_id(name)} (`colorization data {name} "
+        "--archive PATH`), or run `make data` to download it."
+    )
 
 
 def _read_for(dataset: str, path: Path) -> np.ndarray | str:
@@ -127,6 +194,133 @@ def _progress(items, desc: str):
     return tqdm(items, desc=desc, disable=None, leave=False)
 
 
+class _Scan:
+    """What reading an archive for one dataset gave: kept images and the account of the rest."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.found = 0
+        self.skipped: list[dict] = []
+        self.ignored: dict[str, int] = {}
+        self.kept: list[tuple[str, str, str | None]] = []  # (rel, role, class)
+        self.images = np.empty((0, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+
+    def classify(self, rel: str) -> tuple[str, str | None] | None:
+        """The (role, class) of a file to read, or ``None`` (ignored or skipped, recorded)."""
+        role = _role(self.name, rel)
+        if role is None:
+            folder = PurePosixPath(rel).parent.name
+            self.ignored[folder] = self.ignored.get(folder, 0) + 1
+            return None
+        self.found += 1
+        if not _is_image_name(rel):
+            suffix = PurePosixPath(rel).suffix.lower() or "(no extension)"
+            self.skipped.append({"file": rel, "reason": f"not an image: {suffix}"})
+            return None
+        if isinstance(role, str):
+            self.skipped.append({"file": rel, "reason": role})
+            return None
+        return role
+
+    def read_all(self, items, read) -> None:
+        """``read(item) -> (rel, role, class, path | None)`` for each item; decode and keep."""
+        self.images = np.empty((len(items), IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+        for item in _progress(items, f"reading {self.name}"):
+            rel, role, cls, path = read(item)
+            if path is None:
+                continue  # refused by the archive checks (recorded there)
+            try:
+                result = _read_for(self.name, path)
+            finally:  # decoded: the scratch copy goes at once
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            if isinstance(result, str):
+                self.skipped.append({"file": rel, "reason": result})
+                continue
+            self.images[len(self.kept)] = result
+            self.kept.append((rel, role, cls))
+        self.images = self.images[: len(self.kept)]
+
+
+def _scan_zip(name: str, path: Path, work: Path) -> _Scan:
+    """Read the members of zip ``path`` that ``name`` uses, one at a time, through ``work``.
+
+    Every archive check applies (limits on the declared sizes of all members first, then
+    unsafe names, links, devices, duplicates, the CRC of each member read); the member list is
+    checked against the expected layout before any member is read."""
+    scan = _Scan(name)
+    ex = _Extractor(path, work.resolve(), limits_for(path, work))
+    with _reading(path), zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        for info in infos:
+            ex.count(info.filename, None if info.is_dir() else info.file_size,
+                     info.compress_size)
+        files = [i for i in infos if not i.is_dir()]
+        check_layout(name, path, [i.filename for i in files])
+        todo = []
+        for info in files:
+            mode = info.external_attr >> 16
+            rel = _safe_rel(info.filename)
+            reason = (_ESCAPES if rel is None else _LINK if stat.S_ISLNK(mode)
+                      else _DEVICE if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG)
+                      else None)
+            if reason is not None:
+                scan.found += 1
+                scan.skipped.append({"file": info.filename, "reason": reason})
+                continue
+            role = scan.classify(rel.as_posix())
+            if role is not None:
+                todo.append((info, rel.as_posix(), role))
+
+        def read(item):
+            info, rel, (role, cls) = item
+            before = len(ex.skipped)
+            with zf.open(info) as src:
+                ex.member(src, info.filename, info.file_size)
+            if len(ex.skipped) > before:  # a duplicate, an uncreatable name...
+                return rel, role, cls, None
+            return rel, role, cls, work / rel
+
+        scan.read_all(todo, read)
+    scan.skipped += ex.skipped
+    return scan
+
+
+def _scan_extracted(name: str, path: Path, work: Path) -> _Scan:
+    """A tar (or any archive :func:`~colorization.archive.safe_extract` reads): extracted into
+    ``work`` first, then checked and read."""
+    scan = _Scan(name)
+    refused = safe_extract(path, work)
+    files = _all_files(work)
+    check_layout(name, path, files)
+    scan.found += len(refused)
+    scan.skipped += refused
+    todo = []
+    for rel in files:
+        role = scan.classify(rel)
+        if role is not None:
+            todo.append((rel, role))
+    scan.read_all(todo, lambda item: (item[0], *item[1], work / item[0]))
+    return scan
+
+
+def _count_warnings(name: str, counts: dict) -> list[str]:
+    """Sentences for counts far from the published dataset's (see :data:`EXPECTED_COUNTS`)."""
+    low, high = COUNT_RANGE
+    out = []
+    for key, expected in EXPECTED_COUNTS[name].items():
+        got = counts["kept"] if key == "kept" else counts[key]
+        what = {"train": "train images", "test": "test images", "kept": "images of the four "
+                "classes"}[key]
+        if not low * expected <= got <= high * expected:
+            out.append(
+                f"{name}: {got:,} {what} kept, far from the {expected:,} of the Kaggle dataset "
+                f"{dataset_id(name)} (outside {low:.0%}-{high:.0%}); check that the archive is "
+                "the complete, original download"
+            )
+    return out
+
+
 def prepare(
     name: str,
     archive: str | os.PathLike | None = None,
@@ -138,23 +332,31 @@ def prepare(
 ) -> Path:
     """Turn the Kaggle zip of ``name`` into ready arrays under ``prepared_dir()/name``.
 
-    ``archive`` defaults to the downloaded zip (downloaded now if absent or damaged). The zip is
-    extracted safely into a temporary folder under ``raw_dir()`` (deleted afterwards), every
-    image is read with :func:`~colorization.images.read_image`, and:
+    ``archive`` defaults to the downloaded zip (downloaded now if absent or damaged). Its
+    member list is checked first (:func:`check_layout`; the wrong archive raises
+    :class:`WrongArchiveError` and nothing is written). A zip's members are then read one at a
+    time through a scratch folder under ``raw_dir()`` (only those used; see the module
+    docstring); other archives are extracted safely there. The scratch folder is removed
+    afterwards, and a scratch folder left by a killed preparation is removed at the next one.
+    Every image is read with :func:`~colorization.images.read_image`, and:
 
     - fruits: labelled train images from the class folders under the (innermost) folder named
       ``train``; test images from under ``test`` with label -1 (the Kaggle test set is
       unlabelled). Images that are not 100x100 are resized + centre-cropped to 100x100 (kept).
       ``n_train``/``n_test`` are not used: every image is kept.
     - animals: only ``cane``/``gallina``/``cavallo``/``gatto`` (dog, chicken, horse, cat) at
-      any depth; other ``raw-img`` folders are ignored (counted in ``manifest["ignored"]``).
-      Images smaller than 100 on the shorter side are skipped, the rest resized + centre-
-      cropped to 100x100, then a seeded shuffle gives ``n_train`` train and ``n_test`` test
-      images (split 11:1 proportionally when there are fewer).
+      any depth; other ``raw-img`` folders are ignored (counted in ``manifest["ignored"]``, never
+      read). Images smaller than 100 on the shorter side are skipped, the rest resized +
+      centre-cropped to 100x100, then a seeded shuffle gives ``n_train`` train and ``n_test``
+      test images (split 11:1 proportionally when there are fewer).
+
+    A preparation that keeps no (train) image raises :class:`WrongArchiveError`. Counts far from
+    the published ones (:data:`EXPECTED_COUNTS`) are printed as warnings and listed in
+    ``manifest["warnings"]``.
 
     ``manifest.json``: ``counts = {found, kept, skipped, train, test, ...}`` with
     ``kept + skipped == found`` and ``skipped`` listing ``{file, reason}`` for every file not
-    used (archive entries refused by :func:`~colorization.archive.safe_extract` included).
+    used (archive entries refused by the archive checks included).
     Returns the prepared folder; an existing one is returned as is unless ``force``.
     """
     source_id = dataset_id(name)
@@ -167,39 +369,14 @@ def prepare(
     else:
         archive_path = Path(archive)
         source = archive_path.name
-    raw_dir().mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".extract-{name}-", dir=raw_dir()))
-    try:
-        skipped = safe_extract(archive_path, work)
-        n_refused = len(skipped)
-        files = _all_files(work)
-        ignored: dict[str, int] = {}
-        candidates = []  # (rel, role, class)
-        for rel in files:
-            role = _fruit_role(rel) if name == "fruits" else _animal_role(rel)
-            if role is None:
-                folder = PurePosixPath(rel).parent.name
-                ignored[folder] = ignored.get(folder, 0) + 1
-            elif PurePosixPath(rel).suffix.lower() not in IMAGE_EXTENSIONS:
-                suffix = PurePosixPath(rel).suffix.lower() or "(no extension)"
-                skipped.append({"file": rel, "reason": f"not an image: {suffix}"})
-            elif isinstance(role, str):
-                skipped.append({"file": rel, "reason": role})
-            else:
-                candidates.append((rel, role[0], role[1]))
-        # every archive entry except other animals' folders: extracted files + refused entries
-        found = len(files) - sum(ignored.values()) + n_refused
-        images = np.empty((len(candidates), IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
-        kept = []  # (index into images, rel, role, class)
-        for rel, role, cls in _progress(candidates, f"reading {name}"):
-            result = _read_for(name, work / rel)
-            if isinstance(result, str):
-                skipped.append({"file": rel, "reason": result})
-                continue
-            images[len(kept)] = result
-            kept.append((rel, role, cls))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not archive_path.is_file():
+            raise ArchiveError(f"{archive_path}: no such archive file")
+    with extraction_folder(raw_dir(), name) as work:
+        if zipfile.is_zipfile(archive_path):
+            scan = _scan_zip(name, archive_path, work)
+        else:
+            scan = _scan_extracted(name, archive_path, work)
+    kept, images = scan.kept, scan.images
 
     if name == "fruits":
         class_names = sorted({c for _r, role, c in kept if role == "train"})
@@ -211,6 +388,14 @@ def prepare(
         perm = np.random.default_rng(seed).permutation(len(kept))
         train_idx = sorted(perm[:n_tr].tolist())
         test_idx = sorted(perm[n_tr : n_tr + n_te].tolist())
+    if not train_idx:
+        reasons = sorted({s["reason"] for s in scan.skipped})[:3]
+        raise WrongArchiveError(
+            f"{archive_path}: no usable {'training ' if name == 'fruits' else ''}image of the "
+            f"dataset {name!r} in it ({len(kept)} kept of {scan.found} files; reasons such as "
+            f"{'; '.join(reasons) or 'none'}). Nothing was prepared. Expected "
+            f"{EXPECTED_LAYOUT[name]}."
+        )
     index = {c: i for i, c in enumerate(class_names)}
 
     def pack(idx):
@@ -220,14 +405,21 @@ def prepare(
     tr_img, tr_lab, tr_names = pack(train_idx)
     te_img, te_lab, te_names = pack(test_idx)
     counts = {
-        "found": found,
+        "found": scan.found,
         "kept": len(kept),
-        "skipped": len(skipped),
+        "skipped": len(scan.skipped),
         "train": len(train_idx),
         "test": len(test_idx),
         "unused": len(kept) - len(train_idx) - len(test_idx),
-        "ignored": sum(ignored.values()),
+        "ignored": sum(scan.ignored.values()),
     }
+    if name == "fruits":  # the published counts are of the kept train/test images
+        found_counts = {"kept": len(kept), "train": len(train_idx), "test": len(test_idx)}
+    else:
+        found_counts = {"kept": len(kept)}
+    notes = _count_warnings(name, found_counts)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
     manifest = {
         "dataset": name,
         "source": source,
@@ -235,8 +427,10 @@ def prepare(
         "image_size": IMAGE_SIZE,
         "classes": class_names,
         "counts": counts,
-        "ignored": ignored,
-        "skipped": skipped,
+        "expected": EXPECTED_COUNTS[name],
+        "warnings": notes,
+        "ignored": scan.ignored,
+        "skipped": scan.skipped,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "version": MANIFEST_VERSION,
     }

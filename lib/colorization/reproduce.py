@@ -2,9 +2,10 @@
 
 Notebooks run in order with papermill into ``reports/notebooks/``, each receiving the
 ``profile`` parameter. A notebook that finished with the same profile is skipped on the next
-call (its executed copy is the record); the first failure stops everything, naming the
-notebook and the cell. ``reports/index.html`` then gathers every figure and the results table
-(``reports/results.json``, which the notebooks append to through
+call (its executed copy is the record, also exported as HTML); the first failure stops
+everything, naming the notebook and the cell. ``reports/index.html`` then gathers the date,
+commit, machine, backend, profile and data used, every figure, the executed notebooks' HTML and
+the results table (``reports/results.json``, which the notebooks append to through
 :func:`colorization.report.record`).
 """
 
@@ -130,6 +131,7 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
             # then rename): a kill at any moment leaves the notebook either finished or to run.
             fileio.write_bytes(target, tmp.read_bytes())
             tmp.unlink()
+            report.export_html(target)  # what index.html links: readable without Jupyter
             seconds = time.perf_counter() - start
             state[key] = {"sha256": _digest(nb), "seconds": round(seconds, 1)}
             _write_state(state_path, state)
@@ -139,8 +141,8 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
             os.environ.pop("COLORIZATION_PROFILE", None)
         else:
             os.environ["COLORIZATION_PROFILE"] = env_before
-    index = report.write_index()
-    print(f"report: {index}")
+    index = report.write_index(chosen)
+    print(f"report: {index} (training curves: `{report.TENSORBOARD}`)")
     return 0
 
 

@@ -1,0 +1,77 @@
+"""The HTML report: executed notebooks exported to HTML and linked, and the record of where and
+how the results were made (date, commit, machine, backend, profile, data used)."""
+
+import json
+
+import nbformat
+import pytest
+
+from colorization import fileio, report
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLORIZATION_HOME", str(tmp_path / "project"))
+    monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(tmp_path / "project" / "runs"))
+    (tmp_path / "project").mkdir()
+    return tmp_path / "project"
+
+
+def _executed_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('psnr 23.5')", execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="psnr 23.5\n")]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Fruits experiment"), cell]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_index_links_html_notebooks_and_records_the_environment(project, monkeypatch):
+    nb = _executed_notebook(project / "reports" / "notebooks" / "02-fruits.ipynb")
+    (project / "reports" / "notebooks" / "03-x.partial.ipynb").write_text("{}")  # unfinished
+    for run, dataset in (("fruits_cnn", "fruits"), ("animals_ae", "synthetic-animals")):
+        (project / "runs" / run).mkdir(parents=True)
+        fileio.write_json(project / "runs" / run / "status.json",
+                          {"state": "finished", "dataset": dataset, "data_source": f"src {run}"})
+    report.record("fruits_cnn", {"psnr": 23.5, "ignored": 1}, model="cnn", data="fruits")
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    monkeypatch.delitem(__import__("sys").modules, "keras", raising=False)
+
+    index = report.write_index("quick")
+    page = index.read_text()
+    html_nb = nb.with_suffix(".html")
+    assert html_nb.is_file() and "psnr 23.5" in html_nb.read_text()
+    assert "Fruits experiment<" in html_nb.read_text()  # the markdown, rendered
+    assert "href='notebooks/02-fruits.html'" in page and ".ipynb'" not in page
+    assert "03-x" not in page
+    assert "tensorboard --logdir runs" in page
+    env = json.loads((project / "reports" / "results.json").read_text())["_environment"]
+    assert env["profile"] == "quick" and env["backend"] == "jax"
+    assert env["datasets"] == ["fruits", "synthetic-animals"]
+    assert env["runs"]["fruits_cnn"] == ["fruits", "src fruits_cnn"]
+    assert env["commit"] == "unknown"  # the project folder is not a git checkout
+    assert env["machine"]["cpu"] and isinstance(env["machine"]["gpu"], list)
+    assert env["date"][:4].isdigit() and env["date"] in page
+    for value in ("quick", "jax", "fruits, synthetic-animals", env["machine"]["cpu"]):
+        assert value in page
+    assert list(report.results()) == ["fruits_cnn"]  # the environment is not a result row
+    assert "<th>fruits_cnn</th>" in page and "_environment" not in page
+
+
+def test_commit_is_read_from_git(project):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    run = dict(cwd=project, check=True, capture_output=True)
+    subprocess.run(["git", "init", "-q"], **run)
+    (project / "a.txt").write_text("a")
+    subprocess.run(["git", "add", "a.txt"], **run)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "a"],
+                   **run)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], **run, text=True).stdout.strip()
+    assert report.environment("paper")["commit"] == head
+    (project / "a.txt").write_text("b")
+    assert report.environment()["commit"] == f"{head} (with uncommitted changes)"

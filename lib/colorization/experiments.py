@@ -51,19 +51,22 @@ class Experiment:
 
 _E = Experiment
 # paper epochs: the paper's counts where it gives them (animals ~150, the small autoencoder
-# 600), else enough to show its figure.
+# 600), else enough to show its figure. Experiments the paper compares train for the same
+# epochs on the same images in every profile (:data:`COMPARED`).
 EXPERIMENTS: dict[str, Experiment] = {
     "zhang-full-fruits": _E("Sec. 5.1 (Zhang's full network)", "02-zhang-full-fruits",
                             "zhang_full", "fruits", (10, 2), "mse", quick_images=128),
     "cnn-fruits-mse": _E("Sec. 5.1, Fig. 1-2", "03-cnn-fruits", "zhang_fruits", "fruits",
                          (30, 8), "mse"),
+    "cnn-fruits-mse-flip": _E("Sec. 3.1 (data augmentation on fruits)", "03-cnn-fruits",
+                              "zhang_fruits", "fruits", (30, 8), "mse", {"flip": True}),
     "cnn-fruits-smoothl1": _E("Sec. 5.1, Fig. 3", "04-cnn-fruits-losses", "zhang_fruits",
                               "fruits", (30, 8), "smooth_l1"),
     "cnn-fruits-smoothl1-ab10": _E("Sec. 5.1, Fig. 3 (threshold 10 ab units)",
                                    "04-cnn-fruits-losses", "zhang_fruits", "fruits", (30, 8),
                                    "smooth_l1_ab", {"loss_delta": 10.0}),
     "cnn-small-animals-mse": _E("Sec. 5.1, animals (the ~1M CNN)", "05-cnn-animals",
-                                "zhang_fruits", "animals", (60, 6), "mse"),
+                                "zhang_fruits", "animals", (150, 6), "mse"),
     "cnn-animals-mse": _E("Sec. 5.1, animals (the ~3.5M CNN); Fig. 9", "05-cnn-animals",
                           "zhang_animals", "animals", (150, 6), "mse"),
     "ae-small-fruits-mse": _E("Sec. 5.2, Fig. 5", "06-autoencoder-fruits", "autoencoder_small",
@@ -84,6 +87,12 @@ EXPERIMENTS: dict[str, Experiment] = {
     "gan-animals": _E("beyond the paper (Nazeri et al. 2018)", "11-gan", "gan", "animals",
                       (150, 3), settings={"learning_rate": 2e-4}, quick_images=400),
 }
+# Groups the paper compares: same epochs and training images in every profile (tested).
+COMPARED = (
+    ("cnn-fruits-mse", "cnn-fruits-mse-flip", "cnn-fruits-smoothl1", "cnn-fruits-smoothl1-ab10",
+     "ae-fruits-mse"),
+    ("cnn-small-animals-mse", "cnn-animals-mse", "ae-animals-mse", "ae-animals-smoothl1"),
+)
 SMOKE_EPOCHS = 2
 
 # Scale of each profile: training images (None: all), image size, batch size, evaluation
@@ -141,8 +150,41 @@ def run_dir(name: str, profile: str):
     return paths.runs_dir() / profile / name
 
 
+ALLOW_EMBEDDED_ENV = "COLORIZATION_ALLOW_EMBEDDED"
+
+
+class MissingPaperDataError(RuntimeError):
+    """The ``paper`` profile was asked for without the Kaggle datasets."""
+
+
+def check_paper_data(profile: str, datasets=("fruits", "animals")) -> None:
+    """Stop a ``paper``-profile run before it trains when a Kaggle dataset it needs is not
+    available (the embedded stand-ins would be trained for the paper's epoch counts).
+    ``COLORIZATION_ALLOW_EMBEDDED=1`` (``make reproduce ... --allow-embedded-data``) allows it."""
+    if profile != "paper" or os.environ.get(ALLOW_EMBEDDED_ENV, "") == "1":
+        return
+    from colorization import data
+
+    missing = [d for d in dict.fromkeys(datasets) if d in data.KAGGLE_IDS
+               and data.resolve(d) != d]
+    if not missing:
+        return
+    named = ", ".join(f"{d} (Kaggle {data.KAGGLE_IDS[d]}; here it would be "
+                      f"{data.resolve(d)})" for d in missing)
+    raise MissingPaperDataError(
+        f"the paper profile needs the Kaggle datasets, and these are missing: {named}. "
+        "Get them with `make data` once a Kaggle API token is in place (kaggle.com -> "
+        "Settings -> API -> Create New Token, saved as ~/.kaggle/kaggle.json with chmod 600, "
+        "or KAGGLE_USERNAME and KAGGLE_KEY set). To run the paper's scale on the embedded "
+        f"data anyway, set {ALLOW_EMBEDDED_ENV}=1 (or pass --allow-embedded-data to "
+        "`python -m colorization.reproduce`).")
+
+
 def run(name: str, profile: str, *, force: bool = False, verbose="auto") -> Run:
-    """Train experiment ``name`` (or reuse its finished run) and return the :class:`Run`."""
+    """Train experiment ``name`` (or reuse its finished run) and return the :class:`Run`.
+    The ``paper`` profile refuses to start without the Kaggle data (:func:`check_paper_data`)."""
+    if not Run(run_dir(name, profile)).finished:
+        check_paper_data(profile, [config(name, profile).data])
     return train(config(name, profile), run_dir(name, profile), force=force, verbose=verbose)
 
 

@@ -47,7 +47,7 @@ def write_index() -> Path:
     """Write ``reports/index.html``: the results table, then every figure."""
     root = paths.reports_dir()
     root.mkdir(parents=True, exist_ok=True)
-    rows = results()
+    rows = {k: v for k, v in results().items() if k != "claims"}  # claims: a list, below
     cols = sorted({k for r in rows.values() for k in r}, key=lambda k: (
         k not in ("model", "data", "loss", "epochs"), TABLE_KEYS.index(k) if k in TABLE_KEYS
         else -1, k))
@@ -64,6 +64,10 @@ def write_index() -> Path:
                          + "".join(f"<td>{_fmt(row.get(c, ''))}</td>" for c in cols) + "</tr>")
         parts.append("</table><p>psnr in dB on RGB; ab_mae in ab units; auc in percent; "
                      "*_gray: the same metric for a = b = 0.</p>")
+    if results().get("claims"):
+        from colorization import claims  # the paper's claims, decided (claims.write)
+
+        parts.append("<h2>The paper's claims</h2>" + claims.format_html(results()["claims"]))
     notebooks = sorted((root / "notebooks").glob("*.ipynb"))
     if notebooks:
         parts.append("<h2>Executed notebooks</h2><ul>" + "".join(

@@ -265,3 +265,45 @@ def test_paper_profile_stops_without_kaggle_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(__import__("sys").modules, "papermill", object())
     assert reproduce.run("paper") == 2
     assert "make data" in capsys.readouterr().err
+
+
+def _fake_run(folder, data, epochs, ratio=None, dataset=None, state="finished"):
+    from colorization.runs import RunConfig
+
+    folder.mkdir(parents=True)
+    cfg = RunConfig(model="zhang_fruits", data=data, epochs=epochs)
+    (folder / "config.json").write_text(json.dumps(cfg.to_dict()))
+    (folder / "status.json").write_text(json.dumps({"state": state,
+                                                    "dataset": dataset or data}))
+    (folder / "model.keras").write_bytes(b"")
+    if ratio is not None:
+        (folder / "metrics").mkdir()
+        (folder / "metrics" / "fruits-test-200.json").write_text(json.dumps(
+            {"split": "test", "ab_mae": 10 * ratio, "ab_mae_gray": 10.0}))
+
+
+def test_best_run_picks_the_best_finished_run_of_the_kind(tmp_path, monkeypatch, capsys):
+    root = tmp_path / "runs"
+    monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(root))
+    assert experiments.best_run("fruits") is None
+    assert "make reproduce" in experiments.no_run_message("fruits")
+    _fake_run(root / "smoke" / "cnn-fruits-mse", "fruits", 2, dataset="fruits360-sample")
+    assert experiments.best_run("fruits")[0] == root / "smoke" / "cnn-fruits-mse"
+    _fake_run(root / "quick" / "cnn-fruits-mse", "fruits", 8, ratio=0.3)
+    _fake_run(root / "quick" / "ae-fruits-mse", "fruits", 8, ratio=0.25)
+    _fake_run(root / "quick" / "ae-broken", "fruits", 8, ratio=0.01, state="incomplete")
+    _fake_run(root / "quick" / "cnn-animals-mse", "animals", 8, ratio=0.1)
+    path, why = experiments.best_run("fruits")
+    assert path == root / "quick" / "ae-fruits-mse"
+    assert "0.25x" in why and "3 finished fruits runs" in why
+    assert experiments.best_run("animals")[0] == root / "quick" / "cnn-animals-mse"
+    with pytest.raises(ValueError):
+        experiments.best_run("cars")
+
+    from colorization import cli
+
+    empty = tmp_path / "none"
+    monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(empty))
+    code = cli.main(["colorize", "photo.jpg", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code != 0 and "no finished fruits run" in err and "make reproduce" in err

@@ -251,3 +251,66 @@ def report_metrics(experiments_by_label: dict[str, str], profile: str) -> dict[s
         print(f"{label:{width}s}  {report.verdict(metrics[label])}")
         record(name, profile, metrics[label])
     return metrics
+
+
+KIND_DATASETS = {"fruits": ("fruits", "fruits360-sample", "synthetic-fruits"),
+                 "animals": ("animals", "synthetic-animals")}
+
+
+def best_run(kind: str = "fruits", root=None):
+    """The finished run best suited to colourise ``kind`` images ("fruits" or "animals"),
+    and one line saying why it was chosen; ``None`` when there is none under ``root``
+    (default ``runs/``).
+
+    Candidates are finished runs trained on that kind of data (Kaggle, the embedded
+    sample or the generated stand-in). Ranked by the ab error over the gray baseline's in
+    their stored test metrics (lower is better); runs never evaluated come after, larger
+    profiles (paper, quick, smoke) and longer training first.
+    """
+    import json
+    from pathlib import Path
+
+    if kind not in KIND_DATASETS:
+        raise ValueError(f"kind must be one of {sorted(KIND_DATASETS)}, got {kind!r}")
+    root = Path(root) if root is not None else paths.runs_dir()
+    ranked = []
+    for status in sorted(root.glob("**/status.json")):
+        run = Run(status.parent)
+        try:
+            if not run.finished:
+                continue
+            cfg = run.config
+            used = run.status.get("dataset", cfg.data)
+        except (OSError, ValueError, TypeError):
+            continue  # a damaged run folder is not a candidate
+        if cfg.data not in KIND_DATASETS[kind] and used not in KIND_DATASETS[kind]:
+            continue
+        scores = []
+        for path in (run.dir / "metrics").glob("*.json"):
+            try:
+                m = json.loads(path.read_text())
+                if m.get("split") == "test" and m.get("ab_mae_gray"):
+                    scores.append(m["ab_mae"] / m["ab_mae_gray"])
+            except (OSError, ValueError, TypeError, KeyError):
+                continue
+        profile = run.dir.parent.name
+        size = PROFILES.index(profile) if profile in PROFILES else len(PROFILES)
+        score = min(scores) if scores else float("inf")
+        ranked.append((score, size, -cfg.epochs, str(run.dir), run, cfg, used))
+    if not ranked:
+        return None
+    score, _, _, _, run, cfg, used = min(ranked, key=lambda r: r[:4])
+    measured = (f"ab error {score:.2f}x the gray baseline's on its test set"
+                if score != float("inf") else "not evaluated yet")
+    why = (f"{run.dir}: {cfg.model} trained {cfg.epochs} epochs on {used} ({measured}; "
+           f"best of {len(ranked)} finished {kind} run{'s' * (len(ranked) > 1)})")
+    return run.dir, why
+
+
+def no_run_message(kind: str = "fruits") -> str:
+    """What to do when :func:`best_run` finds nothing."""
+    model = "zhang_fruits" if kind == "fruits" else "zhang_animals"
+    return (f"no finished {kind} run under {paths.runs_dir()}. Make one with `make reproduce` "
+            "(every experiment; about half an hour on a CPU) or train just one, e.g. "
+            f"`colorization train --model {model} --data {kind} --epochs 8 --image-size 64 "
+            f"--out runs/my-{kind}`, or pass --run / --model")

@@ -206,6 +206,15 @@ def test_table_render_and_write(tmp_path, monkeypatch):
     stored = json.loads((tmp_path / "reports" / "results.json").read_text())["claims"]
     assert [r["id"] for r in stored] == [r["id"] for r in rows[:2]] + [r["id"] for r in one]
 
+    from colorization import report  # the report shows the claims beside the metrics
+
+    monkeypatch.setattr(report.paths, "reports_dir", lambda: tmp_path / "reports")
+    monkeypatch.setattr(report.paths, "figures_dir", lambda: tmp_path / "reports" / "figures")
+    report.record("cnn-fruits-mse", {"psnr": 30.0, "ab_mae": 4.0}, model="zhang_fruits")
+    page = report.write_index().read_text()
+    assert "The paper's claims" in page and "losses-fruits-similar" in page
+    assert "<th>cnn-fruits-mse</th>" in page and "<th>claims</th>" not in page
+
 
 def test_claim_metrics():
     rng = np.random.default_rng(0)

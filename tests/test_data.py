@@ -243,15 +243,43 @@ def test_token_sources(tmp_path, monkeypatch):
 
 
 def test_auto_without_token_falls_back_once(capsys):
-    assert resolve("fruits") == "synthetic-fruits"
+    assert resolve("fruits") == "fruits360-sample"
     ds = load("fruits", max_images=16)
     err = capsys.readouterr().err
-    assert "synthetic-fruits" in err and "kaggle.json" in err and "make data" in err
-    assert ds.dataset == "synthetic-fruits" and len(ds) == 16
-    assert ds.images.shape == (16, 100, 100, 3) and ds.class_names[0] == "apple"
-    assert ds.source == "synthetic-fruits (seed 0)"
+    assert "fruits360-sample" in err and "kaggle.json" in err and "make data" in err
+    assert len(err.strip().splitlines()) == 1
+    assert ds.dataset == "fruits360-sample" and len(ds) == 16
+    assert ds.images.shape == (16, 100, 100, 3) and "Granny Smith" in ds.class_names
+    assert "Fruits-360" in ds.source and "CC BY-SA 4.0" in ds.source
     load("fruits", split="test", max_images=4)
     assert capsys.readouterr().err == ""  # announced once per process
+    assert resolve("animals") == "synthetic-animals"
+    assert load("animals", split="test", max_images=2).dataset == "synthetic-animals"
+    err = capsys.readouterr().err
+    assert "synthetic-animals" in err and "make data" in err
+
+
+def test_embedded_fruit_sample_is_real_and_attributed(monkeypatch, capsys):
+    """The shipped sample: 800 train / 200 test real photos in 8 classes, every class in a
+    seeded subset, its licence beside the images; ``fruits`` is it in embedded mode too."""
+    monkeypatch.setenv("COLORIZATION_DATA", "synthetic")
+    train = load("fruits360-sample", "train")
+    test = load("fruits", "test", image_size=64, max_images=40)
+    assert capsys.readouterr().err == ""
+    assert len(train) == 800 and train.images.shape[1:] == (100, 100, 3)
+    assert len(train.class_names) == 8 and np.bincount(train.labels).tolist() == [100] * 8
+    assert test.dataset == "fruits360-sample" and test.images.shape == (40, 64, 64, 3)
+    assert len(set(test.labels.tolist())) >= 6  # a seeded subset, not one class
+    # white backgrounds: the corners of real Fruits-360 photos are near white
+    assert train.images[:, :3, :3].mean() > 200
+    # photos are not flat: real texture, unlike a generated stand-in
+    assert train.images.std(axis=(1, 2)).mean() > 20
+    licence = (data.SAMPLE_DIR / "LICENSE").read_text()
+    readme = (data.SAMPLE_DIR / "README.md").read_text()
+    assert "CC BY-SA 4.0" in licence and "Muresan" in licence and "Oltean" in readme
+    monkeypatch.setenv("COLORIZATION_DATA", "embedded")
+    assert resolve("fruits") == "fruits360-sample" and resolve("animals") == "synthetic-animals"
+    assert resolve("synthetic-fruits") == "synthetic-fruits"
 
 
 def test_synthetic_mode_and_names(monkeypatch, capsys):

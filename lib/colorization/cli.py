@@ -59,8 +59,10 @@ def _add_evaluate(sub):
 def _add_colorize(sub):
     p = sub.add_parser("colorize", help="colourise your own photos (any size or mode)")
     p.add_argument("inputs", nargs="+", help="image files or folders")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--run", help="a finished run directory")
+    src = p.add_mutually_exclusive_group()  # neither: the best finished run of --kind
+    src.add_argument("--run", help="a finished run directory (default: the best one found)")
+    p.add_argument("--kind", choices=("fruits", "animals"), default="fruits",
+                   help="without --run/--model: use the best finished run for this kind")
     src.add_argument("--model", help="a saved .keras colorizer")
     p.add_argument("--out", required=True, help="output folder (inputs are never overwritten)")
 
@@ -117,6 +119,15 @@ def _evaluate(args) -> int:
 def _colorize(args) -> int:
     from colorization.evaluate import colorize_files
 
+    if not args.run and not args.model:  # the best finished run for --kind
+        from colorization import experiments
+
+        found = experiments.best_run(args.kind)
+        if found is None:
+            print(f"error: {experiments.no_run_message(args.kind)}", file=sys.stderr)
+            return EXIT_ERROR
+        args.run = found[0]
+        print(f"using {found[1]}", file=sys.stderr)
     result = colorize_files(args.inputs, args.out, run_dir=args.run, model_path=args.model,
                             log=lambda m: print(m, file=sys.stderr))
     for path, reason in result["failed"]:

@@ -1,4 +1,4 @@
-"""Datasets: the paper's two Kaggle sets, the embedded synthetic default, photos, any folder.
+"""Datasets: the paper's two Kaggle sets, the embedded defaults, photos, any folder.
 
 =====================  ===================================================================
 ``load(name)``         what it gives
@@ -6,6 +6,9 @@
 ``"fruits"``           Kaggle ``sshikamaru/fruit-recognition`` (Fruits-360 style, 100x100)
 ``"animals"``          Kaggle ``alessiocorrado99/animals10``: dogs, chickens, horses, cats,
                        resized + centre-cropped to 100x100
+``"fruits360-sample"`` the embedded real sample: 1,000 Fruits-360 photos, 8 classes,
+                       800 train / 200 test, 100x100 on white (CC BY-SA 4.0, Muresan &
+                       Oltean; ``sample_data/fruits360/`` inside the package)
 ``"synthetic-fruits"`` procedural fruits on white (:mod:`colorization.synthetic`)
 ``"synthetic-animals"`` procedural animal scenes
 ``"photos"``           scikit-image's colour photographs (the "never seen" images,
@@ -13,14 +16,18 @@
 a folder path          every image under it (``train/`` and ``test/`` used when both exist)
 =====================  ===================================================================
 
-Environment variable ``COLORIZATION_DATA`` chooses what ``"fruits"`` and ``"animals"`` mean:
+Without the Kaggle data, ``"fruits"`` means the embedded real sample ``"fruits360-sample"``
+and ``"animals"`` the procedural ``"synthetic-animals"`` (no real animal photos can be
+shipped). Environment variable ``COLORIZATION_DATA`` chooses when that happens:
 
 - ``auto`` (default): the prepared Kaggle data if present; else download and prepare it when
   Kaggle credentials exist (any form the kaggle package accepts, see
-  :mod:`colorization.download`); else the synthetic stand-in, announced once per process on
-  stderr;
+  :mod:`colorization.download`); else the embedded default, announced once per process on
+  stderr (one line saying how to get the Kaggle data);
 - ``kaggle``: the real data or an error (:class:`MissingTokenError` without a token);
-- ``synthetic``: always the synthetic stand-in (no network, no message).
+- ``embedded`` (alias ``synthetic``, its older name): never Kaggle, always the embedded
+  default, silently. ``fruits`` is still the real photo sample in this mode; only the
+  animals are generated. CI's notebook run uses it.
 
 The policy is :func:`kaggle_or_synthetic`, used by both :func:`resolve` and :func:`load`.
 Downloading is :mod:`colorization.download` (the Kaggle token too), preparation
@@ -55,10 +62,14 @@ from colorization.images import ImageError, find_images, read_image, resize_cent
 from colorization.paths import prepared_dir
 from colorization.prepare import IMAGE_SIZE, is_prepared, prepare  # noqa: F401 - re-exported
 
-DATASET_NAMES = ("fruits", "animals", "synthetic-fruits", "synthetic-animals", "photos")
+DATASET_NAMES = ("fruits", "animals", "fruits360-sample", "synthetic-fruits",
+                 "synthetic-animals", "photos")
 SPLITS = ("train", "test")
 SYNTHETIC_SIZES = {"train": 4000, "test": 1000}
-DATA_MODES = ("auto", "kaggle", "synthetic")
+DATA_MODES = ("auto", "kaggle", "embedded", "synthetic")
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data" / "fruits360"
+# What "fruits" / "animals" mean without the Kaggle data.
+EMBEDDED = {"fruits": "fruits360-sample", "animals": "synthetic-animals"}
 
 _ANNOUNCED: set[str] = set()
 
@@ -69,7 +80,7 @@ class ImageSet:
 
     ``images``: ``(N, H, W, 3)`` uint8 RGB in 0..255; ``labels``: ``(N,)`` int32 indices into
     ``class_names`` (-1 = unknown); ``names``: one id or relative path per image; ``source``:
-    human-readable origin; ``dataset``: the effective dataset name (e.g. ``"synthetic-fruits"``
+    human-readable origin; ``dataset``: the effective dataset name (e.g. ``"fruits360-sample"``
     when ``"fruits"`` fell back); ``split``: ``"train"`` / ``"test"`` (or ``""``).
     """
 
@@ -93,11 +104,14 @@ def _data_mode() -> str:
 
 
 def kaggle_or_synthetic(name: str) -> str:
-    """The fallback policy, in one place: ``"kaggle"`` or ``"synthetic"`` for ``"fruits"`` /
-    ``"animals"`` under ``COLORIZATION_DATA`` (see the module docstring).
+    """The fallback policy, in one place: ``"kaggle"`` or ``"synthetic"`` (the embedded
+    default, :data:`EMBEDDED`) for ``"fruits"`` / ``"animals"`` under ``COLORIZATION_DATA``
+    (see the module docstring).
 
     ``auto`` picks Kaggle when the data is prepared, its zip downloaded, or a token exists."""
     mode = _data_mode()
+    if mode == "embedded":
+        return "synthetic"
     if mode != "auto":
         return mode
     usable = is_prepared(name) or find_archive(name) is not None
@@ -107,14 +121,15 @@ def kaggle_or_synthetic(name: str) -> str:
 def resolve(data: str | os.PathLike) -> str:
     """The dataset name :func:`load` would use right now (nothing is downloaded).
 
-    ``"fruits"``/``"animals"`` become ``"synthetic-fruits"``/``"synthetic-animals"`` under
-    ``COLORIZATION_DATA=synthetic``, or under ``auto`` when neither prepared data, a downloaded
-    zip nor a Kaggle token exists. A folder path gives ``"folder"``.
+    ``"fruits"``/``"animals"`` become ``"fruits360-sample"``/``"synthetic-animals"``
+    (:data:`EMBEDDED`) under ``COLORIZATION_DATA=embedded``, or under ``auto`` when neither
+    prepared data, a downloaded zip nor a Kaggle token exists. A folder path gives
+    ``"folder"``.
     """
     if isinstance(data, str) and data in DATASET_NAMES:
         if data not in KAGGLE_IDS:
             return data
-        return data if kaggle_or_synthetic(data) == "kaggle" else f"synthetic-{data}"
+        return data if kaggle_or_synthetic(data) == "kaggle" else EMBEDDED[data]
     if Path(data).is_dir():
         return "folder"
     raise ValueError(f"unknown dataset {str(data)!r}: use one of {DATASET_NAMES} or a folder")
@@ -124,12 +139,13 @@ def _announce_fallback(name: str) -> None:
     if name in _ANNOUNCED:
         return
     _ANNOUNCED.add(name)
+    what = {"fruits": "1,000 real Fruits-360 photos, 8 classes, shipped with the package",
+            "animals": "generated scenes: no real animal photos ship with the package"}[name]
     print(
-        f"colorization: the Kaggle dataset {name!r} ({KAGGLE_IDS[name]}) is not prepared here "
-        "and no Kaggle credentials were found, so the embedded default "
-        f"'synthetic-{name}' (procedural images, no download) is used instead. To get the "
-        f"real data: {HOW_TO_LOG_IN} Then run `make data`. Set COLORIZATION_DATA=synthetic to "
-        "use the default silently.",
+        f"colorization: {name!r} is {EMBEDDED[name]!r} ({what}), not the Kaggle dataset "
+        f"{KAGGLE_IDS[name]} (not prepared here, no Kaggle credentials found). For the full "
+        f"data: {HOW_TO_LOG_IN} Then run `make data`. "
+        "COLORIZATION_DATA=embedded silences this line.",
         file=sys.stderr,
     )
 
@@ -176,6 +192,49 @@ def _load_synthetic(name, split, image_size, max_images, seed) -> ImageSet:
         dataset=name,
         split=split,
     )
+
+
+@functools.lru_cache(maxsize=2)
+def _sample_cached(split: str):
+    """The embedded Fruits-360 sample's ``split`` at its native 100x100, read once."""
+    ds = _load_folder(SAMPLE_DIR, split, IMAGE_SIZE, None, 0)
+    if not len(ds):
+        raise FileNotFoundError(
+            f"the embedded fruit sample is missing from {SAMPLE_DIR / split}: reinstall the "
+            "package (pip install .) or restore lib/colorization/sample_data from git")
+    ds.images.setflags(write=False)
+    return ds
+
+
+def _load_sample(split, image_size, max_images, seed) -> ImageSet:
+    full = _sample_cached(split)
+    idx = _subset(len(full), max_images, seed)
+    return ImageSet(
+        images=_resize_all(full.images[idx], image_size).copy(),
+        labels=full.labels[idx].copy(),
+        class_names=list(full.class_names),
+        names=[full.names[i] for i in idx],
+        source="Fruits-360 sample shipped with the package (Muresan & Oltean, CC BY-SA 4.0)",
+        dataset="fruits360-sample",
+        split=split,
+    )
+
+
+def spread_indices(labels, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` indices drawn across classes (seeded): a shuffled order of the classes, each
+    class's images shuffled, then one image of each class in turn. Sorted data (one class
+    after another, as prepared folders are) still gives ``min(n, classes)`` classes.
+    Unlabelled images (label -1) count as one more group."""
+    labels = np.asarray(labels).reshape(-1)
+    rng = np.random.default_rng([int(seed), 2])
+    groups = [rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)]
+    groups = [groups[i] for i in rng.permutation(len(groups))]
+    picked: list[int] = []
+    for rank in range(max((len(g) for g in groups), default=0)):
+        picked.extend(int(g[rank]) for g in groups if rank < len(g))
+        if len(picked) >= n:
+            break
+    return np.array(picked[: max(int(n), 0)], np.int64)
 
 
 def _load_prepared(name, split, image_size, max_images, seed) -> ImageSet:
@@ -286,12 +345,15 @@ def load(
     if isinstance(data, str) and data in DATASET_NAMES:
         if data == "photos":
             return _load_photos(image_size, max_images)
+        if data == "fruits360-sample":
+            return _load_sample(split, image_size, max_images, seed)
         if data.startswith("synthetic-"):
             return _load_synthetic(data, split, image_size, max_images, seed)
         if kaggle_or_synthetic(data) == "synthetic":
             if _data_mode() == "auto":
                 _announce_fallback(data)
-            return _load_synthetic(f"synthetic-{data}", split, image_size, max_images, seed)
+            return load(EMBEDDED[data], split, image_size=image_size, max_images=max_images,
+                        seed=seed)
         if not is_prepared(data):
             prepare(data)  # raises MissingTokenError without a token (kaggle mode)
         return _load_prepared(data, split, image_size, max_images, seed)

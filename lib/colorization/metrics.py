@@ -27,6 +27,22 @@ Per-image metrics (:func:`evaluate_images`, each an ``(N,)`` float64 array):
                      100 * 141 / 151.
 ===================  ======================================================================
 
+Set-level metrics that back the paper's claims (:func:`claim_metrics`, also part of
+:func:`evaluate_with_baseline`):
+
+===================  ======================================================================
+``spread_ratio``     how much the per-image mean ab varies across images, over the same for
+                     the truth: ~0 = the same ab for every image (Sec. 5.1, the ~3.5M CNN
+                     "at the beginning"), 1 = as varied as the truth
+``gray_stain``       share of the truly coloured pixels (true chroma >= 15 ab units) that the
+                     prediction leaves grey (chroma < 5 and < 1/4 of the image's median
+                     predicted chroma): the "gray stains" of Fig. 8, not overall desaturation
+``green_share``      share of pixels predicted with a visible green cast (a <= -5 ab units);
+                     ``green_share_true`` the same for the truth: the "green-ish" images of
+                     Sec. 5
+``mean_a``           mean predicted a over every pixel (negative = green side)
+===================  ======================================================================
+
 Lab <-> RGB uses ``colorization.color`` (the same maths as training).
 """
 
@@ -188,16 +204,71 @@ def summarize(per_image: dict) -> dict[str, float]:
     return summary
 
 
+STAIN_TRUE_CHROMA = 15.0  # ab units: a pixel that is clearly coloured in the truth
+STAIN_PRED_CHROMA = 5.0  # ab units: a pixel the prediction leaves (nearly) grey
+GREEN_A = -5.0  # ab units: a at or below this is a visible green cast
+
+
+def prediction_spread(ab) -> float:
+    """Spread across images of the per-image mean ab: sqrt(var(mean a) + var(mean b)) over
+    images, in ab units. 0 when every image gets the same mean colour."""
+    means = np.asarray(ab, np.float64).reshape(len(ab), -1, 2).mean(axis=1)
+    return float(np.sqrt(means.var(axis=0).sum())) if len(means) else float("nan")
+
+
+def gray_stain_share(ab_pred, ab_true) -> float:
+    """Share of the truly coloured pixels (true chroma >= :data:`STAIN_TRUE_CHROMA`) that the
+    prediction leaves grey while the rest of the same image is coloured: predicted chroma
+    below :data:`STAIN_PRED_CHROMA` and below a quarter of the image's median predicted
+    chroma over its coloured pixels. A uniformly desaturated image has no stains; grey
+    patches in a coloured prediction do. NaN if no pixel is coloured in the truth."""
+    true_c = np.linalg.norm(np.asarray(ab_true, np.float64), axis=-1)
+    pred_c = np.linalg.norm(np.asarray(ab_pred, np.float64), axis=-1)
+    stained = total = 0
+    for t, p in zip(true_c.reshape(len(true_c), -1), pred_c.reshape(len(pred_c), -1),
+                    strict=True):
+        coloured = t >= STAIN_TRUE_CHROMA
+        if not coloured.any():
+            continue
+        level = np.median(p[coloured])
+        stained += int(((p < STAIN_PRED_CHROMA) & (p < 0.25 * level) & coloured).sum())
+        total += int(coloured.sum())
+    return stained / total if total else float("nan")
+
+
+def green_share(ab) -> float:
+    """Share of pixels with a <= :data:`GREEN_A` (a visible green cast)."""
+    a = np.asarray(ab, np.float64)[..., 0]
+    return float((a <= GREEN_A).mean()) if a.size else float("nan")
+
+
+def claim_metrics(rgb_true, ab_pred) -> dict[str, float]:
+    """The set-level metrics in the module docstring's second table."""
+    lab_true = color.to_numpy(color.rgb_to_lab(_rgb_float(np.asarray(rgb_true))))
+    ab_true = np.asarray(color.split_lab(lab_true.astype(np.float64))[1])
+    ab_pred = np.asarray(ab_pred, np.float64)
+    truth = prediction_spread(ab_true)
+    return {
+        "spread_ratio": prediction_spread(ab_pred) / truth if truth else float("nan"),
+        "gray_stain": gray_stain_share(ab_pred, ab_true),
+        "green_share": green_share(ab_pred),
+        "green_share_true": green_share(ab_true),
+        "mean_a": float(ab_pred[..., 0].mean()) if ab_pred.size else float("nan"),
+    }
+
+
 def evaluate_with_baseline(rgb_true, ab_pred) -> dict[str, float]:
     """:func:`summarize` of the prediction and of the grey baseline (a = b = 0).
 
     The baseline's numbers carry the suffix ``_gray`` (``psnr_gray``, ``ssim_gray``,
     ``ab_mae_gray``, ``delta_e_gray``, ``auc_gray``, ``chroma_ratio_gray`` (= 0),
     ``colorfulness_diff_gray``, ...; the truth-only ``chroma_true`` / ``colorfulness_true``
-    are not repeated). Also ``n_images``. All values are Python floats, unrounded.
+    are not repeated). Also ``n_images`` and :func:`claim_metrics` (for the prediction).
+    All values are Python floats, unrounded.
     """
     ab_pred = np.asarray(ab_pred)
     summary = summarize(evaluate_images(rgb_true, ab_pred))
+    summary.update(claim_metrics(rgb_true, ab_pred))
     gray = summarize(evaluate_images(rgb_true, np.zeros(ab_pred.shape, np.float32)))
     for key, value in gray.items():
         if not key.endswith("_true"):

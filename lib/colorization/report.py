@@ -188,7 +188,7 @@ def write_index(profile: str | None = None) -> Path:
     root = paths.reports_dir()
     root.mkdir(parents=True, exist_ok=True)
     env = record_environment(profile)
-    rows = results()
+    rows = {k: v for k, v in results().items() if k != "claims"}  # claims: a list, below
     cols = sorted({k for r in rows.values() for k in r}, key=lambda k: (
         k not in ("model", "data", "loss", "epochs"), TABLE_KEYS.index(k) if k in TABLE_KEYS
         else -1, k))
@@ -206,6 +206,10 @@ def write_index(profile: str | None = None) -> Path:
                          + "".join(f"<td>{_fmt(row.get(c, ''))}</td>" for c in cols) + "</tr>")
         parts.append("</table><p>psnr in dB on RGB; ab_mae in ab units; auc in percent; "
                      "*_gray: the same metric for a = b = 0.</p>")
+    if results().get("claims"):
+        from colorization import claims  # the paper's claims, decided (claims.write)
+
+        parts.append("<h2>The paper's claims</h2>" + claims.format_html(results()["claims"]))
     notebooks = sorted(p for p in (root / "notebooks").glob("*.ipynb")
                        if not p.name.endswith(".partial.ipynb"))
     if notebooks:

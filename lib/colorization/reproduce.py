@@ -22,7 +22,7 @@ from pathlib import Path
 
 import keras
 
-from colorization import data, fileio, paths, report, runtime
+from colorization import data, experiments, fileio, paths, report, runtime
 from colorization.experiments import PROFILES
 
 
@@ -94,6 +94,11 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
     root = paths.project_root()
     chosen, why = choose_profile(profile)
     print(f"make reproduce: profile {chosen!r} ({why})", flush=True)
+    try:  # the paper profile stops here, before any training, without the Kaggle data
+        experiments.check_paper_data(chosen)
+    except experiments.MissingPaperDataError as err:
+        print(f"make reproduce: {err}", file=sys.stderr)
+        return 2
     out_dir = paths.reports_dir() / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = paths.reports_dir() / "reproduce-state.json"
@@ -150,7 +155,12 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m colorization.reproduce", description=__doc__)
     p.add_argument("--profile", default="auto", choices=("auto",) + PROFILES)
     p.add_argument("--only", nargs="*", help="run only notebooks whose names start so")
+    p.add_argument("--allow-embedded-data", action="store_true",
+                   help="let the paper profile train on the embedded data (real fruit sample, "
+                        "generated animals) when the Kaggle datasets are missing")
     args = p.parse_args(argv)
+    if args.allow_embedded_data:
+        os.environ[experiments.ALLOW_EMBEDDED_ENV] = "1"
     runtime.quiet()
     try:
         return run(args.profile, args.only)

@@ -92,10 +92,13 @@ def _optimizer(config: RunConfig, steps_per_epoch: int):
     return keras.optimizers.get(config.optimizer).__class__(learning_rate=rate)
 
 
-def _snapshot_inputs(config: RunConfig, train_images, test_images) -> dict[str, np.ndarray]:
+def _snapshot_inputs(config: RunConfig, train_set, test_set) -> dict[str, np.ndarray]:
+    """The fixed images shown at every snapshot: drawn across classes (seeded), so sorted
+    data (one class after another) still shows several classes."""
     n = config.snapshot_images
-    sets = {"train": train_images[:n], "test": test_images[:n],
-            "photos": data.load("photos", image_size=config.image_size).images[:n]}
+    sets = {key: ds.images[data.spread_indices(ds.labels, n, config.seed)]
+            for key, ds in (("train", train_set), ("test", test_set))}
+    sets["photos"] = data.load("photos", image_size=config.image_size).images[:n]
     return {k: v for k, v in sets.items() if len(v)}
 
 
@@ -147,7 +150,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     snapshots_dir.mkdir(exist_ok=True)
     if not (snapshots_dir / "inputs.npz").exists():
         save_npz(snapshots_dir / "inputs.npz",
-                  **_snapshot_inputs(config, train_set.images, test_set.images))
+                  **_snapshot_inputs(config, train_set, test_set))
     snapshot_images = run.snapshot_inputs()
 
     previous_policy = keras.config.dtype_policy()

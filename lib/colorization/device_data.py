@@ -11,7 +11,8 @@ announces in one line.
 The permutation and the flips come from the same generators as the host path
 (:func:`colorization.pipeline.epoch_order`, :func:`colorization.pipeline.flip_coins` on JAX;
 ``tf.data``'s seeded shuffle on TensorFlow), so both paths train on the same batches in the same
-order: for the same seed they give the same history.
+order: on JAX, for the same seed, they give the same history. (On TensorFlow the order is the
+same; with ``flip=True`` the flips are a separate draw of the same probability.)
 
 Implementation: the data the pipeline yields is not the image batch but what selects it;
 :func:`install` wraps the model's ``train_step`` (the override point every Keras backend
@@ -192,7 +193,7 @@ def _tf_index_dataset(images, batch_size, *, seed, flip):
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True)
     if flip:
-        ds = ds.map(lambda i: (i, tf.random.uniform([tf.shape(i)[0]], seed=seed) < 0.5))
+        ds = ds.map(lambda i: (i, pipeline.tf_flip_coins(tf, tf.shape(i)[0], seed)))
     else:
         ds = ds.map(lambda i: (i,))
     ds = ds.prefetch(tf.data.AUTOTUNE)

@@ -35,8 +35,13 @@ def tensorflow_available() -> bool:
 
 def _flip_batch(tf, batch, seed):
     """Flip each image of a uint8 batch left-right with probability 1/2 (seeded)."""
-    coin = tf.random.uniform([tf.shape(batch)[0], 1, 1, 1], seed=seed) < 0.5
-    return tf.where(coin, tf.reverse(batch, axis=[2]), batch)
+    coin = tf_flip_coins(tf, tf.shape(batch)[0], seed)
+    return tf.where(coin[:, None, None, None], tf.reverse(batch, axis=[2]), batch)
+
+
+def tf_flip_coins(tf, size, seed):
+    """``tf.data``'s flips of a batch of ``size`` (bool), shared with the device path."""
+    return tf.random.uniform([size], seed=seed) < 0.5
 
 
 def from_arrays(

@@ -105,3 +105,33 @@ def worker_run_dir(run_dir) -> Path:
     digest = hashlib.sha1(str(Path(run_dir).resolve()).encode()).hexdigest()[:12]
     name = f"colorization-{task.get('type')}{int(task.get('index', 0))}-{digest}"
     return Path(tempfile.gettempdir()) / name
+
+
+def build_for_strategy(model: keras.Model, image_shape) -> None:
+    """Build the loss and optimizer state under a TensorFlow strategy before ``fit``.
+
+    Keras 3 builds them from the first batch, which it first averages across the replicas
+    with a collective; TensorFlow's collectives refuse uint8, the type of this project's
+    batches. The state is built here from a zero batch instead, and ``fit``'s own build is
+    skipped for this model (it would find everything built anyway).
+    """
+    import numpy as np
+
+    model._symbolic_build(data_batch=(np.zeros((1, *image_shape), np.uint8),))
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+
+
+def fix_multiworker_logs(model: keras.Model) -> None:
+    """Under ``MultiWorkerMirroredStrategy`` Keras 3 averages each step's logs with
+    ``strategy.reduce("MEAN", value, axis=0)``, which fails on the scalars ``train_step``
+    returns ("Invalid reduction dimension 0 for input with 0 dimensions"). Each value is
+    returned as shape ``(1,)`` instead: the same mean, one axis to reduce."""
+    import tensorflow as tf
+
+    original = model.train_step
+
+    def train_step(*args):
+        logs = original(*args)
+        return {k: tf.reshape(v, [1]) for k, v in logs.items()}
+
+    model.train_step = train_step

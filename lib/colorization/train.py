@@ -170,6 +170,10 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
                             loss_delta=config.loss_delta,
                             rebalance_lambda=config.rebalance_lambda,
                             train_images=train_set, jit_compile=config.jit_compile)
+            if replicas > 1 and keras.backend.backend() == "tensorflow":
+                accelerate.build_for_strategy(model, train_set.images.shape[1:])
+                if accelerate.tf_config():
+                    accelerate.fix_multiworker_logs(model)
         first_epoch = _completed_epochs(run.dir / "backup")
         path, message = device_data.choose(config.input_path, train_set.images.nbytes, replicas)
         if message:

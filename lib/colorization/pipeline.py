@@ -35,8 +35,13 @@ def tensorflow_available() -> bool:
 
 def _flip_batch(tf, batch, seed):
     """Flip each image of a uint8 batch left-right with probability 1/2 (seeded)."""
-    coin = tf.random.uniform([tf.shape(batch)[0], 1, 1, 1], seed=seed) < 0.5
-    return tf.where(coin, tf.reverse(batch, axis=[2]), batch)
+    coin = tf_flip_coins(tf, tf.shape(batch)[0], seed)
+    return tf.where(coin[:, None, None, None], tf.reverse(batch, axis=[2]), batch)
+
+
+def tf_flip_coins(tf, size, seed):
+    """``tf.data``'s flips of a batch of ``size`` (bool), shared with the device path."""
+    return tf.random.uniform([size], seed=seed) < 0.5
 
 
 def from_arrays(
@@ -48,6 +53,7 @@ def from_arrays(
     flip: bool = False,
     drop_remainder: bool = False,
     backend: str = "auto",
+    first_epoch: int = 0,
 ):
     """Batches of uint8 RGB ``(B, H, W, 3)`` from an in-memory array ``(N, H, W, 3)``.
 
@@ -59,6 +65,7 @@ def from_arrays(
         drop_remainder: drop the last incomplete batch (needed by some distribution setups).
         backend: ``"tf"`` (tf.data), ``"numpy"`` (PyDataset) or ``"auto"`` (tf.data when
             TensorFlow is installed).
+        first_epoch: the epoch the NumPy twin starts at (a resumed run's next epoch).
 
     Returns:
         A ``tf.data.Dataset`` or an :class:`ArrayBatches`, each yielding uint8 batches
@@ -71,7 +78,8 @@ def from_arrays(
         backend = "tf" if tensorflow_available() else "numpy"
     if backend == "numpy":
         return ArrayBatches(
-            images, batch_size, shuffle=shuffle, seed=seed, flip=flip, drop_remainder=drop_remainder
+            images, batch_size, shuffle=shuffle, seed=seed, flip=flip,
+            drop_remainder=drop_remainder, first_epoch=first_epoch,
         )
     if backend != "tf":
         raise ValueError(f"backend must be 'auto', 'tf' or 'numpy', got {backend!r}")
@@ -124,14 +132,33 @@ def from_files(
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def epoch_order(n: int, batch_size: int, seed: int, epoch: int, shuffle: bool = True):
+    """The order in which epoch ``epoch`` visits ``n`` images: a permutation seeded by
+    ``(seed, epoch)`` with each batch's slice sorted (neighbouring reads; a batch's loss and
+    statistics do not depend on its order). Shared by :class:`ArrayBatches` and the device
+    path (:mod:`colorization.device_data`), so both train on the same batches."""
+    if not shuffle:
+        return np.arange(n)
+    order = np.random.default_rng([seed, epoch]).permutation(n)
+    for start in range(0, n, batch_size):
+        order[start : start + batch_size].sort()
+    return order
+
+
+def flip_coins(seed: int, epoch: int, index: int, size: int) -> np.ndarray:
+    """Which images of batch ``index`` of epoch ``epoch`` are flipped (bool ``(size,)``)."""
+    return np.random.default_rng([seed, epoch, index]).random(size) < 0.5
+
+
 class ArrayBatches(keras.utils.PyDataset):
     """uint8 batches from a NumPy array, reshuffled each epoch from ``(seed, epoch)``.
 
     The TensorFlow-free twin of :func:`from_arrays`, for backends without tf.data.
+    ``first_epoch``: the epoch it starts at (a resumed run continues the sequence of orders).
     """
 
     def __init__(self, images, batch_size, *, shuffle=True, seed=0, flip=False,
-                 drop_remainder=False):
+                 drop_remainder=False, first_epoch=0):
         super().__init__()
         self.images = images
         self.batch_size = int(batch_size)
@@ -139,24 +166,22 @@ class ArrayBatches(keras.utils.PyDataset):
         self.seed = seed
         self.flip = flip
         self.drop_remainder = drop_remainder
-        self.epoch = 0
+        self.epoch = first_epoch
         self._order = self._make_order()
 
     def _make_order(self):
-        if not self.shuffle:
-            return np.arange(len(self.images))
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+        return epoch_order(len(self.images), self.batch_size, self.seed, self.epoch,
+                           self.shuffle)
 
     def __len__(self):
         n = len(self.images) / self.batch_size
         return math.floor(n) if self.drop_remainder else math.ceil(n)
 
     def __getitem__(self, index):
-        idx = np.sort(self._order[index * self.batch_size : (index + 1) * self.batch_size])
+        idx = self._order[index * self.batch_size : (index + 1) * self.batch_size]
         batch = self.images[idx]
         if self.flip:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
-            coin = rng.random(len(batch)) < 0.5
+            coin = flip_coins(self.seed, self.epoch, index, self.batch_size)[: len(batch)]
             batch = np.where(coin[:, None, None, None], batch[:, :, ::-1], batch)
         return (batch,)
 

@@ -43,7 +43,13 @@ class RunConfig:
     its first, ``"mse"`` for the regression networks);
     ``loss_delta``: the SmoothL1 threshold; ``rebalance_lambda``: Zhang's prior/uniform mix
     for the classification model (1.0 turns rebalancing off);
-    ``precision``: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``;
+    ``batch_size``: ``None`` chooses per machine (the model's ``gpu_batch_size`` on a GPU, 32
+    on a CPU: :mod:`colorization.accelerate`);
+    ``precision``: ``"auto"`` (``mixed_bfloat16`` on a GPU, ``float32`` on a CPU),
+    ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``;
+    ``input_path``: ``"auto"`` (the uint8 training set kept on the accelerator when it takes
+    at most 25% of its memory, else host-fed), ``"device"`` or ``"host"``
+    (:mod:`colorization.device_data`);
     ``jit_compile``: ``"auto"`` (Keras' choice: XLA where it is supported), True or False;
     ``lr_schedule``: ``"cosine"`` (decay to 0 over the run: BatchNorm's running statistics
     then catch up with the final weights, which a constant rate leaves behind) or
@@ -57,7 +63,7 @@ class RunConfig:
     data: str = "synthetic-fruits"
     loss: str | None = None  # None: the model's own default (registry.default_loss)
     epochs: int = 10
-    batch_size: int = 32
+    batch_size: int | None = None
     image_size: int = 100
     seed: int = 0
     optimizer: str = "adam"
@@ -65,9 +71,10 @@ class RunConfig:
     lr_schedule: str = "cosine"
     max_images: int | None = None
     max_test_images: int | None = 256
-    precision: str = "float32"
+    precision: str = "auto"
     jit_compile: bool | str = "auto"
     strategy: str = "auto"
+    input_path: str = "auto"
     flip: bool = False
     deterministic: bool = False
     loss_delta: float = 1.0

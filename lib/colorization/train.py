@@ -21,7 +21,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorization import data, fileio, pipeline, registry
+from colorization import accelerate, data, device_data, fileio, pipeline, registry
 from colorization.callbacks import (
     EpochSnapshots,
     EpochTiming,
@@ -112,6 +112,9 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     the run's own (backup, timing, snapshots, history).
     """
     registry.check_loss(config.model, config.loss)  # also refuses an unknown model
+    accelerate.enable_jax_cache()
+    if config.strategy in ("auto", "multiworker") and not accelerate.is_chief():
+        run_dir = accelerate.worker_run_dir(run_dir)  # only the chief writes the run
     run = Run(run_dir)
     run.dir.mkdir(parents=True, exist_ok=True)
     config_path = run.dir / "config.json"
@@ -153,27 +156,46 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
                   **_snapshot_inputs(config, train_set, test_set))
     snapshot_images = run.snapshot_inputs()
 
+    precision = accelerate.resolve_precision(config.precision)
+    batch_size = accelerate.resolve_batch_size(config.model, config.batch_size)
     previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(config.precision)
+    keras.config.set_dtype_policy(precision)
     try:
         scope, replicas = _strategy_scope(config.strategy)
+        global_batch = min(batch_size * replicas, len(train_set))
+        # One step shape (the last incomplete batch dropped, each epoch reshuffled), so the
+        # step compiles once; the TensorFlow backend keeps its incomplete batch on one device.
+        drop = replicas > 1 or keras.backend.backend() != "tensorflow"
+        steps = len(train_set) // global_batch if drop else -(-len(train_set) // global_batch)
         with scope:
             model = registry.build_colorizer(config.model, config.image_size)
-            steps = -(-len(train_set) // (config.batch_size * replicas))
             model.configure(lambda: _optimizer(config, steps), loss=config.loss,
                             loss_delta=config.loss_delta,
                             rebalance_lambda=config.rebalance_lambda,
                             train_images=train_set, jit_compile=config.jit_compile)
-        dataset = pipeline.from_arrays(
-            train_set.images, config.batch_size * replicas, shuffle=True, seed=config.seed,
-            flip=config.flip, drop_remainder=replicas > 1,
-        )
-        _trim_history(run.dir, _completed_epochs(run.dir / "backup"))
+            if replicas > 1 and keras.backend.backend() == "tensorflow":
+                accelerate.build_for_strategy(model, train_set.images.shape[1:])
+                if accelerate.tf_config():
+                    accelerate.fix_multiworker_logs(model)
+        first_epoch = _completed_epochs(run.dir / "backup")
+        path, message = device_data.choose(config.input_path, train_set.images.nbytes, replicas)
+        if message:
+            print(message)
+        if path == "device":
+            dataset = device_data.batches(train_set.images, global_batch, seed=config.seed,
+                                          flip=config.flip, first_epoch=first_epoch)
+            device_data.install(model, dataset, train_set.images.shape[1:])
+        else:
+            dataset = pipeline.from_arrays(
+                train_set.images, global_batch, shuffle=True, seed=config.seed,
+                flip=config.flip, drop_remainder=drop, first_epoch=first_epoch,
+                backend="tf" if keras.backend.backend() == "tensorflow" else "numpy")
+        _trim_history(run.dir, first_epoch)
         extra_callbacks, callbacks = list(callbacks), [
-            StopOnNaN(config.learning_rate, config.precision),
+            StopOnNaN(config.learning_rate, precision),
             keras.callbacks.BackupAndRestore(str(run.dir / "backup"), delete_checkpoint=True,
                                              double_checkpoint=True),
-            EpochTiming(len(train_set)),
+            EpochTiming(steps * global_batch),
             EpochSnapshots(snapshot_images, config.snapshot_schedule(), snapshots_dir),
             keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True),
         ]
@@ -188,9 +210,10 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         except Exception as err:
             if is_out_of_memory(err) and not isinstance(err, TrainingStopped):
                 raise OutOfMemoryError(out_of_memory_message(
-                    config.model, config.image_size, config.batch_size, replicas)) from err
+                    config.model, config.image_size, batch_size, replicas)) from err
             raise
         elapsed = time.perf_counter() - start
+        device_data.uninstall(model)
         with fileio.atomic_path(run.dir / "model.keras") as tmp:
             model.save(tmp)
     finally:
@@ -205,6 +228,9 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         "dataset": train_set.dataset,
         "backend": keras.backend.backend(),
         "replicas": replicas,
+        "batch_size": batch_size,
+        "precision": precision,
+        "input_path": path,
         "parameters": int(model.network.count_params()),
         "last_session_seconds": round(elapsed, 3),
         "final_loss": history[-1]["loss"] if history else None,

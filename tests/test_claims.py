@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from colorization import claims, experiments, metrics
+from colorization import claims, experiments, metrics, paths
 from colorization.claims import NOT_REPRODUCED, NOT_TESTABLE, REPRODUCED, Evidence
 
 FRUIT_EXPS = ("zhang-full-fruits", "cnn-fruits-mse", "cnn-fruits-mse-flip", "cnn-fruits-smoothl1",
@@ -187,7 +187,7 @@ def test_scale_rules_settle_early_in_one_direction_only():
 
 
 def test_table_render_and_write(tmp_path, monkeypatch):
-    monkeypatch.setattr(claims.paths, "reports_dir", lambda: tmp_path / "reports")
+    monkeypatch.setattr(paths, "reports_dir", lambda: tmp_path / "reports")
     ev = good_evidence()
     REFUTE["backgrounds-green"](ev)
     rows = claims.table("quick", evidence=ev)

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from colorization import fileio, paths
+from colorization import claim_table, fileio, paths
 
 TENSORBOARD = "tensorboard --logdir runs"
 
@@ -207,9 +207,7 @@ def write_index(profile: str | None = None) -> Path:
         parts.append("</table><p>psnr in dB on RGB; ab_mae in ab units; auc in percent; "
                      "*_gray: the same metric for a = b = 0.</p>")
     if results().get("claims"):
-        from colorization import claims  # the paper's claims, decided (claims.write)
-
-        parts.append("<h2>The paper's claims</h2>" + claims.format_html(results()["claims"]))
+        parts.append("<h2>The paper's claims</h2>" + claim_table.format_html(results()["claims"]))
     notebooks = sorted(p for p in (root / "notebooks").glob("*.ipynb")
                        if not p.name.endswith(".partial.ipynb"))
     if notebooks:

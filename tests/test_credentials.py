@@ -106,8 +106,8 @@ def fake_send(self, request, **kw):  # kaggle checks an API token online: answer
     r.url, r.request = request.url, request
     return r
 requests.Session.send = fake_send
-with download._guarded_output():
-    api = download._quiet_api()
+with download.guarded_output():
+    api = download.quiet_api()
     api.authenticate()
 print(json.dumps({"method": api.config_values.get("auth_method"),
                   "source": download.kaggle_token_source(), "sent": sent}))

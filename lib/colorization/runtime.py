@@ -6,8 +6,11 @@ Nothing here runs at import time. The command line, the notebooks' set-up call a
 
 from __future__ import annotations
 
+import datetime
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 
 
@@ -51,7 +54,8 @@ def _import_without_stderr() -> None:
 
 
 def setup_notebook(profile: str | None = None) -> str:
-    """The first call of every notebook: quiet TensorFlow, then choose and print the profile.
+    """The first call of every notebook: quiet TensorFlow, then choose the profile and print
+    what produces the outputs below it (:func:`provenance`).
 
     ``profile``: the notebook's parameter (``None``: ``$COLORIZATION_PROFILE``, else
     ``"quick"``). Returns the profile name. The experiments' records, per profile, are
@@ -63,5 +67,42 @@ def setup_notebook(profile: str | None = None) -> str:
     from colorization import experiments
 
     chosen = experiments.profile_from_env(profile)
-    print(f"profile: {chosen}")
+    print(provenance(chosen))
     return chosen
+
+
+DATA_KINDS = {"fruits360-sample": "real photos", "synthetic-fruits": "generated",
+              "synthetic-animals": "generated", "fruits": "Kaggle", "animals": "Kaggle"}
+
+
+def provenance(profile: str, today: datetime.date | None = None) -> str:
+    """One line: the profile, what ``fruits`` and ``animals`` resolve to right now, the
+    commit of the working tree and the date, e.g. ``profile: quick · data: fruits ->
+    fruits360-sample (real photos), animals -> synthetic-animals (generated) · commit
+    abc1234 · 2026-11-27``."""
+    from colorization import data
+
+    resolved = []
+    for name in ("fruits", "animals"):
+        used = data.resolve(name)
+        kind = DATA_KINDS.get(used)
+        resolved.append(f"{name} -> {used}" + (f" ({kind})" if kind else ""))
+    day = (today or datetime.date.today()).isoformat()
+    return (f"profile: {profile} · data: {', '.join(resolved)} · commit {short_commit()} "
+            f"· {day}")
+
+
+def short_commit(root: str | os.PathLike | None = None) -> str:
+    """``git rev-parse --short HEAD`` of the project (``root``: default, this package's
+    checkout), or ``"unknown"`` when git or the repository is not there."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    where = root if root is not None else os.path.dirname(os.path.abspath(__file__))
+    try:
+        res = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=where,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    commit = res.stdout.strip()
+    return commit if res.returncode == 0 and commit else "unknown"

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -17,9 +22,10 @@
 # **Writes:** `reports/figures/01-datasets.png`, `reports/figures/01-lab-channels.png`.
 #
 # Both datasets come from Kaggle and need an API token. Without one, this notebook (and the
-# whole suite) uses the embedded default: generated fruit-like and animal-like images with the
-# same kind of structure, and the colour photographs that ship inside scikit-image as the
-# "never seen" images. The first cell below says which data you are looking at.
+# whole suite) uses the embedded defaults: for fruits, 1,000 real Fruits-360 photos (8
+# classes) that ship with the package; for animals, generated animal-like scenes (no real
+# animal photos can ship with it); and the colour photographs that ship inside scikit-image
+# as the "never seen" images. The first output below says which data you are looking at.
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
@@ -30,11 +36,13 @@ seed = 0
 # ## Setup
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from colorization import runtime
 
-# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
-# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
-# `colorization experiments NAME`.
+# Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
+# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
+# (paper figure, model, data, loss, every hyper-parameter per profile):
+# colorization/experiments.py, or `colorization experiments NAME`.
 profile = runtime.setup_notebook(profile)
 
 import numpy as np
@@ -67,9 +75,9 @@ fig = figures.image_grid(rows, row_labels=[sets["fruits", "train"].dataset,
 _ = report.save_figure(fig, "01-datasets")
 
 # %% [markdown]
-# Each synthetic class has its own shape and texture *and* its own hue, so the colour can be
-# inferred from the gray image, as for real fruit. The mean hue angle of each class's object
-# pixels (atan2(b, a), degrees) shows the classes are distinct:
+# For colour to be inferable from the gray image, the classes should differ in hue as well
+# as in shape and texture. The mean hue angle of each class's coloured pixels (chroma > 10;
+# atan2(b, a), degrees), measured on the fruit training images loaded above:
 
 # %%
 fr = sets["fruits", "train"]
@@ -94,12 +102,13 @@ fig = figures.lab_channels(examples, n=len(examples))
 _ = report.save_figure(fig, "01-lab-channels")
 
 # %% [markdown]
-# The conversion is written with `keras.ops` and agrees with scikit-image to 0.0001 Lab
-# units (the unit tests check 190,608 colours, the RGB cube's corners and edges included).
-# A round trip RGB -> Lab -> RGB loses far less than one 8-bit level; measured here on a
-# 64^3 grid of the RGB cube, with the range of Lab that sRGB reaches:
+# The conversion is written with `keras.ops`; the unit tests compare it with scikit-image
+# on 190,608 colours, the RGB cube's corners and edges included. The error of a round trip
+# RGB -> Lab -> RGB, measured here on a 64^3 grid of the RGB cube, in 8-bit levels, with
+# the range of Lab that sRGB reaches:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 g = np.linspace(0, 1, 64, dtype=np.float32)
 cube = np.stack(np.meshgrid(g, g, g, indexing="ij"), -1).reshape(-1, 3)
 back = color.to_numpy(color.lab_to_rgb(color.rgb_to_lab(cube)))
@@ -116,6 +125,7 @@ print(f"b range: {all_lab[:, 2].min():.1f} .. {all_lab[:, 2].max():.1f}")
 # `colorization.color`:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 for convention in color.CONVENTIONS:
     lo = color.to_numpy(color.normalize_ab(np.float32(-128), convention))
     hi = color.to_numpy(color.normalize_ab(np.float32(128), convention))

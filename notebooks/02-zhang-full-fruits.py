@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -26,14 +31,16 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from colorization import runtime
 
-# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
-# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
-# `colorization experiments NAME`.
+# Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
+# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
+# (paper figure, model, data, loss, every hyper-parameter per profile):
+# colorization/experiments.py, or `colorization experiments NAME`.
 profile = runtime.setup_notebook(profile)
 
-from colorization import experiments, figures, models, registry, report
+from colorization import claims, experiments, figures, models, registry, report
 
 name = "zhang-full-fruits"
 print(experiments.describe(name, profile))
@@ -42,6 +49,7 @@ print(experiments.describe(name, profile))
 # ## The network
 
 # %%
+# NBVAL_CHECK_OUTPUT
 net = registry.build_model("zhang_full")
 print(f"trainable parameters: {models.count_trainable(net):,d} "
       f"(paper: ~{registry.PAPER_PARAMS['zhang_full']:,d}; official conv weights and biases "
@@ -88,8 +96,18 @@ _ = report.save_figure(fig, "02-zhang-full-fruits-loss")
 
 # %% [markdown]
 # **Paper vs this run.** The paper says the 32M network colours fruit test images correctly
-# but slowly. The table above says whether this run colours (ab error against the gray
-# baseline) and how saturated it is; the rate shows the cost. In the `quick` and `smoke`
-# profiles it trains on a few hundred images for a couple of epochs only, so expect it to be
-# behind the small CNN there: the point of the paper's next step is that ~1M parameters
-# suffice for fruits.
+# but slowly, and moves on to a ~1M network for fruits. The table above says whether this
+# run colours (ab error against the gray baseline) and how saturated it is; the rate shows
+# the cost. The claims below compare it with the ~1M CNN of notebook 03 (its run is trained
+# there, or here if notebook 03 has not run yet).
+
+# %% [markdown]
+# ## The paper's claims, decided by this run
+#
+# Each claim of the paper that this notebook's experiments test: what the paper says, the
+# rule that decides it, what this run measured and the verdict (*reproduced*, *not
+# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
+# in `colorization/claims.py`.
+
+# %%
+_ = claims.show(profile, "02-zhang-full-fruits")

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -33,14 +38,16 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from colorization import runtime
 
-# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
-# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
-# `colorization experiments NAME`.
+# Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
+# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
+# (paper figure, model, data, loss, every hyper-parameter per profile):
+# colorization/experiments.py, or `colorization experiments NAME`.
 profile = runtime.setup_notebook(profile)
 
-from colorization import experiments, figures, report
+from colorization import claims, compare, experiments
 
 names = {"MSE": "cnn-fruits-mse", "SmoothL1 (beta 1, normalised)": "cnn-fruits-smoothl1",
          "SmoothL1 (beta 10 ab)": "cnn-fruits-smoothl1-ab10"}
@@ -49,29 +56,33 @@ for name in names.values():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-runs = {label: experiments.run(name, profile) for label, name in names.items()}
+runs = compare.train_all(names, profile)
 
 # %% [markdown]
-# ## Fig. 3: the same test images under each loss
+# ## Fig. 3: the same test images under each loss, then the numbers
+#
+# `compare.loss_comparison` draws the snapshot test images of every run at its last epoch,
+# prints the test metrics beside the gray baseline and plots the training losses.
 
 # %%
-fig = figures.side_by_side({label: (run, None) for label, run in runs.items()}, "test",
-                           title="fruit CNN: loss comparison, last epoch")
-_ = report.save_figure(fig, "04-cnn-fruits-losses")
-
-# %% [markdown]
-# ## Numbers
-
-# %%
-_ = experiments.report_metrics(names, profile)
-
-# %%
-fig = figures.loss_curves(runs, title="training loss (each in its own units)")
-_ = report.save_figure(fig, "04-cnn-fruits-losses-curves")
+_ = compare.loss_comparison(runs, names, profile, "04-cnn-fruits-losses",
+                            title="fruit CNN: loss comparison, last epoch")
 
 # %% [markdown]
 # **Paper vs this run.** With the paper's own setting (beta = 1 on [0, 1] targets) the two
 # losses are the same function up to a factor 0.5, so any difference the paper saw between
 # its Fig. 3 columns is run-to-run noise, not the loss. The chroma ratios in the table say
-# whether MSE is "more saturated" here; the 10-ab-unit threshold is the experiment that can
-# show a real difference.
+# whether MSE is "more saturated" here; the 10-ab-unit threshold is the experiment in which
+# the two losses can differ.
+
+# %% [markdown]
+# ## The paper's claims, decided by this run
+#
+# Each claim of the paper that this notebook's experiments test: what the paper says, the
+# rule that decides it, what this run measured and the verdict (*reproduced*, *not
+# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
+# in `colorization/claims.py`. The claims compare MSE with the paper's own
+# SmoothL1 (beta 1).
+
+# %%
+_ = claims.show(profile, "04-cnn-fruits-losses")

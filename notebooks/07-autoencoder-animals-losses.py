@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -21,23 +26,25 @@
 # **Units.** The autoencoder's targets are ab / 128 in [-1, 1]; PyTorch's SmoothL1 threshold
 # beta = 1 is then 128 ab units: only errors larger than 128 ab units (rare: the sRGB gamut
 # spans about -108..98) reach the linear part, so here too SmoothL1 is nearly 0.5 x MSE.
-# "Less desaturated" becomes a chroma ratio; "gray stains" the share of pixels whose
-# predicted chroma is under 5 where the truth's is over 20.
+# "Less desaturated" becomes a chroma ratio; "gray stains" the share of the truly coloured
+# pixels (true chroma >= 15) that the prediction leaves gray (chroma < 5, and under a quarter
+# of the image's typical predicted chroma) while the rest of the image is coloured:
+# `gray_stain` in `colorization.metrics`.
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from colorization import runtime
 
-# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
-# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
-# `colorization experiments NAME`.
+# Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
+# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
+# (paper figure, model, data, loss, every hyper-parameter per profile):
+# colorization/experiments.py, or `colorization experiments NAME`.
 profile = runtime.setup_notebook(profile)
 
-import numpy as np
-
-from colorization import color, experiments, figures, report
+from colorization import claims, compare, experiments, report
 
 names = {"SmoothL1": "ae-animals-smoothl1", "MSE": "ae-animals-mse"}
 for name in names.values():
@@ -45,38 +52,34 @@ for name in names.values():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-runs = {label: experiments.run(name, profile) for label, name in names.items()}
+runs = compare.train_all(names, profile)
 
 # %% [markdown]
-# ## Fig. 8: SmoothL1 (second column of predictions) and MSE, last epoch
+# ## Fig. 8: SmoothL1 and MSE side by side at the last epoch, then the numbers
 
 # %%
-fig = figures.side_by_side({label: (run, None) for label, run in runs.items()}, "test",
-                           title="autoencoder on animals: SmoothL1 vs MSE")
-_ = report.save_figure(fig, "07-ae-animals-losses")
+results = compare.loss_comparison(runs, names, profile, "07-ae-animals-losses",
+                                  title="autoencoder on animals: SmoothL1 vs MSE")
 
 # %% [markdown]
-# ## Numbers: saturation and stains
+# ## Saturation and stains (test set)
 
 # %%
-_ = experiments.report_metrics(names, profile)
-for label, run in runs.items():
-    inputs = run.snapshot_inputs()["test"]
-    true_chroma = np.hypot(*np.moveaxis(
-        color.to_numpy(color.rgb_uint8_to_lab(inputs))[..., 1:], -1, 0))
-    ab = run.snapshot(run.snapshot_epochs()[-1])["test"]
-    pred_chroma = np.hypot(ab[..., 0], ab[..., 1])
-    colourful = true_chroma > 20
-    stains = (pred_chroma < 5) & colourful
-    share = stains.sum() / max(colourful.sum(), 1)
-    print(f"{label}: gray stains on {100 * share:.1f}% of colourful pixels "
-          f"(snapshot test images)")
-
-# %%
-fig = figures.loss_curves(runs, title="training loss (each in its own units)")
-_ = report.save_figure(fig, "07-ae-animals-losses-curves")
+print(report.format_table(results, keys=("chroma_ratio", "gray_stain", "ab_mae",
+                                         "ab_mae_gray")))
 
 # %% [markdown]
 # **Paper vs this run.** If SmoothL1 really kept more colour, its chroma ratio would be
 # clearly above MSE's; with a threshold of 128 ab units the two losses differ only on the
-# rare huge errors, so a large difference would be surprising. The numbers above decide.
+# rare huge errors. The numbers above, and the claims below, decide.
+
+# %% [markdown]
+# ## The paper's claims, decided by this run
+#
+# Each claim of the paper that this notebook's experiments test: what the paper says, the
+# rule that decides it, what this run measured and the verdict (*reproduced*, *not
+# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
+# in `colorization/claims.py`.
+
+# %%
+_ = claims.show(profile, "07-autoencoder-animals-losses")

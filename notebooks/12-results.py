@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -12,10 +17,11 @@
 # # 12 · Results of every experiment
 #
 # **Reproduces:** the paper's conclusions (Section 6), with numbers: one table of every
-# experiment's test metrics beside the gray baseline.
+# experiment's test metrics beside the gray baseline, then every claim of the paper with the
+# verdict this run's numbers give it.
 #
-# **Writes:** `reports/figures/12-results.png`, `reports/results.json` (complete), and the
-# report `reports/index.html` is built from them by `make reproduce`.
+# **Writes:** `reports/figures/12-results.png`, `reports/results.json` (every experiment's
+# metrics and every claim's verdict) and the report `reports/index.html`.
 #
 # Every experiment's run is reused (trained here only if an earlier notebook was skipped).
 
@@ -23,14 +29,16 @@
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 from colorization import runtime
 
-# Quiets TensorFlow and prints the profile. Each experiment's full record (paper figure,
-# model, data, loss, every hyper-parameter per profile): colorization/experiments.py, or
-# `colorization experiments NAME`.
+# Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
+# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
+# (paper figure, model, data, loss, every hyper-parameter per profile):
+# colorization/experiments.py, or `colorization experiments NAME`.
 profile = runtime.setup_notebook(profile)
 
-from colorization import experiments, figures, report
+from colorization import claims, experiments, figures, report
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -63,7 +71,22 @@ for name, m in results.items():
     print(f"{name:26s} {report.verdict(m)}")
 
 # %% [markdown]
-# **The paper's conclusions, checked.** Fruits are easy for both families (ab error far below
-# gray, chroma ratio near 1); animals are hard (ratios closer to 1 and desaturation); the
-# small networks fail where the paper says they do. Rows that disagree with the paper are the
-# interesting ones: their notebook says why.
+# ## Every claim of the paper
+#
+# The paper's conclusions (fruits are easy for both families, animals are hard, the small
+# networks fail, ...) and the claims of each section, decided by the rules in
+# `colorization/claims.py` from the numbers of this run: *reproduced*, *not reproduced*, or
+# *not testable* at this profile's scale (with the reason). The notebook named beside each
+# experiment shows its figures. The table is also written to `reports/results.json`
+# (`"claims"`).
+
+# %%
+rows = claims.show(profile)
+
+# %% [markdown]
+# The report: `reports/index.html` with the environment, the metrics of every experiment,
+# the claims table and every figure.
+
+# %%
+index = report.write_index(profile)
+print(f"wrote {index.parent.name}/{index.name}")

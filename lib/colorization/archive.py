@@ -27,33 +27,40 @@ Limits (all proportional, so small archives are never refused for their size):
   size once it is larger than ``RATIO_FLOOR`` bytes.
 
 :func:`verify` runs the same checks without writing anything (use it on a fresh download before
-keeping it). :func:`extraction_folder` gives a scratch folder that a later run removes if the
-process using it was killed; :func:`clean_leftovers` does that removal.
+keeping it). :func:`zip_entries` and :func:`iter_zip_members` read only chosen members of a zip,
+one at a time, under the same checks. :func:`extraction_folder` gives a scratch folder that a
+later run removes if the process using it was killed; :func:`clean_leftovers` does that removal.
 
 Each member is streamed to a short temporary name next to its target (so even a 255-byte
 member name fits) and renamed when complete, so a crash never leaves a half-written file under
 its real name; a new extraction into the same folder removes such temporary files first.
+
+The entry checks and bookkeeping are in :mod:`colorization.archive_checks`, the zip and tar
+walks in :mod:`colorization.archive_formats`; this module is the interface (import from here).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import lzma
 import os
-import re
 import shutil
-import stat
-import struct
-import tarfile
 import tempfile
 import time
-import uuid
 import zipfile
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from colorization.archive_checks import (
+    ArchiveError,
+    DamagedArchiveError,
+    Extractor,
+    Limits,
+    remove_parts,
+    safe_name,
+)
+from colorization.archive_formats import ZipEntry, read_zip_members, run
+from colorization.archive_formats import zip_entries as _zip_entries
 
 try:
     import fcntl
@@ -64,22 +71,16 @@ __all__ = [
     "ArchiveError",
     "DamagedArchiveError",
     "Limits",
+    "ZipEntry",
     "clean_leftovers",
     "extraction_folder",
+    "iter_zip_members",
     "limits_for",
     "safe_extract",
+    "safe_name",
     "verify",
+    "zip_entries",
 ]
-
-_DAMAGED = "the archive is damaged or was only partly downloaded; delete it and download again"
-_BOMB = "refusing a possible zip bomb"
-_ESCAPES = "path escapes the target folder"
-_LINK = "link entries are not extracted"
-_DEVICE = "device entries are not extracted"
-_DUPLICATE = "duplicate entry"
-_FOLDER_EXISTS = "a folder of the same name already exists"
-_FILE_EXISTS = "a file of the same name already exists"
-_PARENT_IS_FILE = "one of its folders has the name of a file already extracted"
 
 # A member (zip) or the stream read so far (tar) larger than RATIO_FLOOR must not expand more
 # than MAX_RATIO times its compressed size (images compress 1-3x, text maybe 10x; 1000x is only
@@ -97,79 +98,13 @@ ENTRY_FLOOR = 100_000
 BYTES_PER_ENTRY = 64
 MAX_MEMBER_BYTES = 2 * 2**30
 
-_CHUNK = 2**20
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_PART = re.compile(r"^\.x[0-9a-f]{16}\.part$")  # temporary member files (see _Extractor._copy)
 _FOLDER_PREFIX = ".extract-"
 _STALE_SECONDS = 24 * 3600  # without OS locks (Windows), older scratch folders count as stale
-# Errors of the file system that concern the whole extraction, not one entry.
-_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
-# What reading a damaged archive raises: zipfile/tarfile errors, zlib (deflate, gzip), lzma
-# (xz, zip LZMA), bz2 ("Invalid data stream" is an OSError), gzip.BadGzipFile (an OSError),
-# EOFError for a cut-off stream, struct/ValueError for garbage in headers.
-_READ_ERRORS = (
-    zipfile.BadZipFile,
-    tarfile.TarError,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
-    struct.error,
-    ValueError,
-)
-
-
-class ArchiveError(RuntimeError):
-    """The archive as a whole cannot be used; the message says why and what to do."""
-
-    #: ``True`` when downloading the archive again may help (see :class:`DamagedArchiveError`).
-    damaged = False
-
-
-class DamagedArchiveError(ArchiveError):
-    """The archive is damaged or incomplete (decompression, CRC or truncation error).
-
-    A download that raises this should be deleted and fetched again."""
-
-    damaged = True
-
-
-class _CannotCreate(Exception):
-    """Writing one entry failed (carries the ``OSError``); never a reading error."""
-
-    def __init__(self, err: OSError):
-        super().__init__(str(err))
-        self.err = err
-
-
-def _size(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError  # pragma: no cover
 
 
 def _free_bytes(folder: Path) -> int:
     """Free bytes on the disk holding ``folder``."""
     return shutil.disk_usage(folder).free
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one archive may expand to (see the module docstring for the formulas)."""
-
-    max_total: int
-    max_member: int
-    max_entries: int
-    archive_bytes: int
-    free_bytes: int | None = None  # None: not writing (verify)
-
-    @property
-    def disk_bound(self) -> bool:
-        return self.free_bytes is not None and self.max_total == int(
-            self.free_bytes * DISK_SHARE
-        )
 
 
 def limits_for(
@@ -200,317 +135,10 @@ def limits_for(
         if max_entries is not None
         else max(ENTRY_FLOOR, size // BYTES_PER_ENTRY)
     )
-    return Limits(total, member, entries, size, free)
+    return Limits(total, member, entries, size, free, max_ratio=MAX_RATIO,
+                  ratio_floor=RATIO_FLOOR, total_ratio=TOTAL_RATIO, total_floor=TOTAL_FLOOR,
+                  disk_share=DISK_SHARE)
 
-
-def _safe_rel(name: str) -> PurePosixPath | None:
-    """The relative path an entry may be written to, or ``None`` if it would escape."""
-    name = name.replace("\\", "/")
-    if name.startswith("/") or _DRIVE.match(name):
-        return None
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        return None
-    return PurePosixPath(*parts)
-
-
-def _inside(dest: Path, rel: PurePosixPath) -> Path | None:
-    """``dest / rel`` if, resolved (following existing symlinks), it stays inside ``dest``."""
-    target = (dest / rel).resolve()
-    return target if target.is_relative_to(dest) and target != dest else None
-
-
-def _remove_parts(dest: Path) -> None:
-    """Remove temporary member files left in ``dest`` by an interrupted extraction."""
-    for dirpath, _dirs, files in os.walk(dest):
-        for f in files:
-            if _PART.match(f):
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(dirpath, f))
-
-
-class _Extractor:
-    """Shared bookkeeping: name checks, conflicts, skipped records, limits and byte budget.
-
-    With ``dest=None`` nothing is written: members are read to the end and discarded
-    (:func:`verify`)."""
-
-    def __init__(self, archive: Path, dest: Path | None, limits: Limits):
-        self.archive = archive
-        self.dest = dest
-        self.limits = limits
-        self.skipped: list[dict] = []
-        self.seen: set[str] = set()
-        self.total = 0
-        self.entries = 0
-        self.declared = 0
-
-    # ------------------------------------------------------------------ limits
-
-    def _bomb(self, what: str) -> ArchiveError:
-        return ArchiveError(
-            f"{self.archive}: {_BOMB}: {what}; it was not used (extract it by hand only if you "
-            "trust it)"
-        )
-
-    def _too_big(self, total: int) -> ArchiveError:
-        lim = self.limits
-        if lim.disk_bound:
-            return ArchiveError(
-                f"{self.archive}: expands to at least {_size(total)}, more than the free disk "
-                f"space allows ({_size(lim.free_bytes)} free under {self.dest}); free some space "
-                "(or set COLORIZATION_DATA_DIR to a folder on a bigger disk) and try again"
-            )
-        return self._bomb(
-            f"it expands to at least {_size(total)}, above the limit of {_size(lim.max_total)} "
-            f"({TOTAL_RATIO} times its size of {_size(lim.archive_bytes)}, at least "
-            f"{_size(TOTAL_FLOOR)})"
-        )
-
-    def count(self, name: str, size: int | None, compressed: int | None = None) -> None:
-        """Account for one entry (``size`` None: not a regular file); raise on a limit."""
-        lim = self.limits
-        self.entries += 1
-        if self.entries > lim.max_entries:
-            raise self._bomb(
-                f"it holds more than {lim.max_entries} entries (the limit for an archive of "
-                f"{_size(lim.archive_bytes)})"
-            )
-        if size is None:
-            return
-        if size > lim.max_member:
-            raise self._bomb(
-                f"member {name!r} declares {_size(size)}, above the limit of "
-                f"{_size(lim.max_member)} per file"
-            )
-        if compressed is not None and size > RATIO_FLOOR and size > MAX_RATIO * compressed:
-            raise self._bomb(
-                f"member {name!r} expands {size / max(compressed, 1):.0f}:1 "
-                f"(more than {MAX_RATIO}:1)"
-            )
-        self.declared += size
-        if self.declared > lim.max_total:
-            raise self._too_big(self.declared)
-
-    def check_ratio(self, expanded: int, compressed: int) -> None:
-        """Refuse a stream that expanded more than MAX_RATIO times what was read (tar)."""
-        if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(compressed, 1):
-            raise self._bomb(
-                f"the first {_size(compressed)} expand to {_size(expanded)} "
-                f"(more than {MAX_RATIO}:1)"
-            )
-
-    # ------------------------------------------------------------------ entries
-
-    def skip(self, name: str, reason: str) -> None:
-        self.skipped.append({"file": name, "reason": reason})
-
-    def _fail_or_skip(self, name: str, err: OSError) -> None:
-        """A failed write: fatal for a full or read-only disk, else this entry is skipped."""
-        if err.errno in _FATAL_ERRNOS:
-            raise ArchiveError(
-                f"{self.archive}: cannot write into {self.dest} ({err.strerror}); free some "
-                "space or choose another folder, then try again"
-            ) from err
-        if err.errno in (errno.ENOTDIR, errno.EEXIST) or isinstance(err, FileExistsError):
-            self.skip(name, _PARENT_IS_FILE)
-        elif isinstance(err, IsADirectoryError):
-            self.skip(name, _FOLDER_EXISTS)
-        else:
-            self.skip(name, f"cannot be created here: {err.strerror or err}")
-
-    def target(self, name: str, is_dir: bool = False) -> Path | None:
-        """Checked target path for an entry, or ``None`` (and a skip record) if unusable."""
-        rel = _safe_rel(name)
-        try:
-            target = _inside(self.dest, rel) if rel is not None else None
-        except OSError as err:
-            self.skip(name, f"cannot be created here: {err.strerror or err}")
-            return None
-        if target is None:
-            if rel is None and name.replace("\\", "/").strip("/.") == "":
-                return None  # the archive's own "./" entry: nothing to do
-            self.skip(name, _ESCAPES)
-            return None
-        if is_dir:
-            return target
-        key = rel.as_posix()
-        if key in self.seen:
-            self.skip(name, _DUPLICATE)
-            return None
-        self.seen.add(key)
-        try:
-            if target.is_dir():
-                self.skip(name, _FOLDER_EXISTS)
-                return None
-        except OSError as err:
-            self._fail_or_skip(name, err)
-            return None
-        return target
-
-    def folder(self, name: str) -> None:
-        """A folder entry: created (or skipped with its reason)."""
-        if self.dest is None:
-            return
-        target = self.target(name, is_dir=True)
-        if target is None:
-            return
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # a file of that name was extracted earlier
-            self.skip(name, _FILE_EXISTS)
-        except OSError as err:
-            self._fail_or_skip(name, err)
-
-    def member(self, src, name: str, declared: int) -> None:
-        """Stream one regular member: to its target, or (``dest`` None) to nowhere."""
-        limit = min(declared, self.limits.max_member, self.limits.max_total - self.total)
-        if declared > limit:
-            raise self._too_big(self.total + declared)
-        if self.dest is None:
-            self.total += self._drain(src, limit, name)
-            return
-        target = self.target(name)
-        if target is None:
-            return
-        try:
-            self.total += self._copy(src, target, limit, name)
-        except _CannotCreate as err:
-            self._fail_or_skip(name, err.err)
-
-    def _over(self, name: str, limit: int) -> ArchiveError:
-        return self._bomb(f"{name!r} expands beyond its declared or allowed size ({limit} bytes)")
-
-    def _drain(self, src, limit: int, name: str) -> int:
-        read = 0
-        while chunk := src.read(_CHUNK):
-            read += len(chunk)
-            if read > limit:
-                raise self._over(name, limit)
-        return read
-
-    def _copy(self, src, target: Path, limit: int, name: str) -> int:
-        """Copy ``src`` to ``target`` via a short temporary sibling; at most ``limit`` bytes.
-
-        Reading errors propagate as they are (a damaged archive); writing errors become
-        :class:`_CannotCreate` (this entry only, or a full disk)."""
-        tmp = target.parent / f".x{uuid.uuid4().hex[:16]}.part"
-        try:
-            try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                out = open(tmp, "xb")  # noqa: SIM115 - closed below, before the rename
-            except OSError as err:
-                raise _CannotCreate(err) from err
-            written = 0
-            with out:
-                while chunk := src.read(_CHUNK):
-                    written += len(chunk)
-                    if written > limit:
-                        raise self._over(name, limit)
-                    try:
-                        out.write(chunk)
-                    except OSError as err:
-                        raise _CannotCreate(err) from err
-            try:
-                os.replace(tmp, target)
-            except OSError as err:
-                raise _CannotCreate(err) from err
-        finally:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        return written
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """Turn every error of reading ``path`` into an :class:`ArchiveError` naming it."""
-    try:
-        yield
-    except ArchiveError:
-        raise
-    except NotImplementedError as err:  # e.g. an unsupported compression method
-        raise ArchiveError(f"{path}: cannot be extracted here ({err})") from err
-    except RuntimeError as err:  # encrypted members
-        raise ArchiveError(f"{path}: cannot be extracted ({err})") from err
-    except _READ_ERRORS as err:
-        raise DamagedArchiveError(f"{path}: {_DAMAGED} ({type(err).__name__}: {err})") from err
-
-
-def _extract_zip(path: Path, ex: _Extractor) -> None:
-    with _reading(path), zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        for info in infos:  # every limit checked on the declared sizes before writing
-            ex.count(info.filename, None if info.is_dir() else info.file_size,
-                     info.compress_size)
-        for info in infos:
-            name = info.filename
-            mode = info.external_attr >> 16
-            if info.is_dir():
-                ex.folder(name)
-                continue
-            if stat.S_ISLNK(mode):
-                ex.skip(name, _LINK)
-                continue
-            if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                ex.skip(name, _DEVICE)
-                continue
-            with zf.open(info) as src:  # the CRC-32 is checked when the member is read to its end
-                ex.member(src, name, info.file_size)
-
-
-def _extract_tar(path: Path, ex: _Extractor) -> None:
-    with _reading(path), open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as tf:
-        ceiling = max(ex.limits.archive_bytes * MAX_RATIO, RATIO_FLOOR)
-        members = []
-        for m in tf:  # headers first: every limit checked before anything is written
-            ex.check_ratio(m.offset_data, raw.tell())  # what the previous members expanded to
-            ex.count(m.name, m.size if m.isfile() else None)
-            if m.isfile() and m.offset_data + m.size > ceiling:
-                raise ex._bomb(f"member {m.name!r} would expand the archive more than "
-                               f"{MAX_RATIO}:1")
-            members.append(m)
-        ex.check_ratio(tf.offset, raw.tell())
-        for m in members:
-            if m.isdir():
-                ex.folder(m.name)
-                continue
-            if m.issym() or m.islnk():
-                ex.skip(m.name, _LINK)
-                continue
-            if not m.isfile():
-                ex.skip(m.name, _DEVICE)
-                continue
-            src = tf.extractfile(m)
-            if src is None:  # pragma: no cover - isfile() members always have data
-                ex.skip(m.name, "unreadable entry")
-                continue
-            with src:
-                ex.member(src, m.name, m.size)
-        # tarfile stops listing silently at a damaged header or where the file was cut short:
-        # a complete tar ends with a zero block where the listing stopped
-        tf.fileobj.seek(tf.offset)
-        if tf.fileobj.read(tarfile.BLOCKSIZE) != tarfile.NUL * tarfile.BLOCKSIZE:
-            raise DamagedArchiveError(
-                f"{path}: {_DAMAGED} (a damaged header or no end-of-archive marker after "
-                f"{len(members)} entries)"
-            )
-        # read a compressed stream to its end: the gzip trailer (CRC-32 and length) and the
-        # bzip2/xz checksums are verified only there
-        while tf.fileobj.read(_CHUNK):
-            pass
-
-
-def _run(path: Path, ex: _Extractor) -> None:
-    if zipfile.is_zipfile(path):
-        _extract_zip(path, ex)
-        return
-    try:
-        is_tar = tarfile.is_tarfile(path)
-    except _READ_ERRORS:
-        is_tar = False
-    if not is_tar:
-        raise DamagedArchiveError(f"{path}: not a valid zip or tar archive; {_DAMAGED}")
-    _extract_tar(path, ex)
 
 
 def safe_extract(
@@ -542,11 +170,11 @@ def safe_extract(
         raise ArchiveError(f"{path}: no such archive file")
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    _remove_parts(dest)
+    remove_parts(dest)
     limits = limits_for(path, dest, max_total_bytes=max_total_bytes,
                         max_member_bytes=max_member_bytes, max_entries=max_entries)
-    ex = _Extractor(path, dest.resolve(), limits)
-    _run(path, ex)
+    ex = Extractor(path, dest.resolve(), limits)
+    run(path, ex)
     return ex.skipped
 
 
@@ -570,10 +198,69 @@ def verify(
         raise ArchiveError(f"{path}: no such archive file")
     limits = limits_for(path, None, max_total_bytes=max_total_bytes,
                         max_member_bytes=max_member_bytes, max_entries=max_entries)
-    ex = _Extractor(path, None, limits)
-    _run(path, ex)
+    ex = Extractor(path, None, limits)
+    run(path, ex)
     return {"entries": ex.entries, "bytes": ex.total}
 
+
+
+
+def _zip_file(archive_path: str | os.PathLike) -> Path:
+    path = Path(archive_path)
+    if not path.is_file():
+        raise ArchiveError(f"{path}: no such archive file")
+    if not zipfile.is_zipfile(path):
+        raise ArchiveError(f"{path}: not a zip archive; extract it with safe_extract instead")
+    return path
+
+
+def zip_entries(
+    archive_path: str | os.PathLike,
+    *,
+    max_total_bytes: int | None = None,
+    max_member_bytes: int | None = None,
+    max_entries: int | None = None,
+) -> list[ZipEntry]:
+    """The file entries (not folders) of the zip ``archive_path``, without reading a member.
+
+    Every limit of :func:`safe_extract` is checked on the declared sizes first (raising as it
+    does). Each :class:`ZipEntry` has its ``name`` as stored, ``rel`` (where it may be
+    written, see :func:`safe_name`) and ``reason``: ``None``, or why it is never read ("path
+    escapes the target folder", "link entries are not extracted", "device entries are not
+    extracted"). Raises :class:`ArchiveError` for a file that is not a zip archive."""
+    path = _zip_file(archive_path)
+    limits = limits_for(path, None, max_total_bytes=max_total_bytes,
+                        max_member_bytes=max_member_bytes, max_entries=max_entries)
+    return _zip_entries(path, Extractor(path, None, limits))
+
+
+def iter_zip_members(
+    archive_path: str | os.PathLike,
+    scratch: str | os.PathLike,
+    entries: Iterable[ZipEntry],
+    *,
+    max_total_bytes: int | None = None,
+    max_member_bytes: int | None = None,
+    max_entries: int | None = None,
+) -> Iterator[tuple[ZipEntry, Path | None, str | None]]:
+    """Read the chosen ``entries`` (from :func:`zip_entries`) of the zip ``archive_path``, one
+    at a time, through the folder ``scratch``.
+
+    Yields ``(entry, file, None)`` with the member written to ``file`` under ``scratch`` (its
+    CRC-32 checked), or ``(entry, None, reason)`` for an entry refused: its ``reason`` from
+    :func:`zip_entries`, "duplicate entry", or another reason of :func:`safe_extract`. The
+    file is removed when the next member is asked for (move it to keep it), so ``scratch``
+    never holds more than one member. Every check of :func:`safe_extract` applies: the limits
+    (on the declared sizes of all entries first, with the free disk under ``scratch``, then on
+    the bytes read), names, links, devices, duplicates; errors are raised as it raises them.
+    """
+    path = _zip_file(archive_path)
+    scratch = Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    remove_parts(scratch)
+    limits = limits_for(path, scratch, max_total_bytes=max_total_bytes,
+                        max_member_bytes=max_member_bytes, max_entries=max_entries)
+    return read_zip_members(path, Extractor(path, scratch.resolve(), limits), entries)
 
 # --------------------------------------------------------------------------- scratch folders
 

@@ -21,7 +21,6 @@ import contextlib
 import datetime as _dt
 import os
 import shutil
-import stat
 import sys
 import uuid
 import zipfile
@@ -32,41 +31,28 @@ from tqdm.auto import tqdm
 
 from colorization import fileio
 from colorization.archive import (
-    _DEVICE,
-    _ESCAPES,
-    _LINK,
     ArchiveError,
-    _Extractor,
-    _reading,
-    _safe_rel,
     extraction_folder,
-    limits_for,
+    iter_zip_members,
     safe_extract,
+    zip_entries,
 )
 from colorization.download import dataset_id, usable_archive
 from colorization.images import IMAGE_EXTENSIONS, ImageError, read_image, resize_center_crop
 from colorization.paths import prepared_dir, raw_dir
+from colorization.prepare_layout import (
+    ANIMAL_FOLDERS,
+    EXPECTED_COUNTS,
+    EXPECTED_LAYOUT,
+    WrongArchiveError,
+    check_layout,
+    count_warnings,
+    is_image_name,
+    role_of,
+)
 
-ANIMAL_FOLDERS = {"cane": "dog", "gallina": "chicken", "cavallo": "horse", "gatto": "cat"}
 IMAGE_SIZE = 100
 MANIFEST_VERSION = 1
-
-#: what each Kaggle archive holds, as named in the message refusing another archive
-EXPECTED_LAYOUT = {
-    "fruits": "train/train/<Class>/*.jpg (one folder per fruit) and test/test/NNNN.jpg",
-    "animals": "raw-img/<Italian class name>/*.jpeg, with raw-img/cane, raw-img/gallina, "
-               "raw-img/cavallo and raw-img/gatto among the folders",
-}
-#: images kept from the published datasets (fruits: train/test folders; animals: the four
-#: classes together, about 12,000); counts outside COUNT_RANGE times these are warned about
-EXPECTED_COUNTS = {"fruits": {"train": 16_854, "test": 5_641}, "animals": {"kept": 12_000}}
-COUNT_RANGE = (0.5, 1.5)
-
-
-class WrongArchiveError(ArchiveError):
-    """The archive is not the dataset it was given for (or nothing in it could be used)."""
-
-
 def is_prepared(name: str) -> bool:
     """True when ``prepared_dir()/name`` holds a finished preparation."""
     return (prepared_dir() / name / "manifest.json").is_file()
@@ -81,65 +67,6 @@ def _all_files(root: Path) -> list[str]:
             if p.is_file() and not p.is_symlink():
                 out.append(p.relative_to(root).as_posix())
     return sorted(out)
-
-
-def _fruit_role(rel: str) -> tuple[str, str | None] | str:
-    """("train", class) / ("test", None) for a fruits file, or a reason to skip it."""
-    parts = PurePosixPath(rel).parts
-    lower = [p.lower() for p in parts[:-1]]
-    for role in ("train", "test"):
-        if role in lower:
-            k = len(lower) - 1 - lower[::-1].index(role)  # innermost train/ or test/
-            if role == "test":
-                return ("test", None)
-            if k + 2 >= len(parts):
-                return "in train/ but not in a class folder"
-            return ("train", parts[k + 1])
-    return "outside the train/ and test/ folders"
-
-
-def _animal_role(rel: str) -> tuple[str, str] | str | None:
-    """("all", class) for an animals file, ``None`` for another animal's folder, or a reason."""
-    parts = PurePosixPath(rel).parts
-    folders = [p.lower() for p in parts[:-1]]
-    english = {v: v for v in ANIMAL_FOLDERS.values()}
-    for p in reversed(folders):
-        if p in ANIMAL_FOLDERS:
-            return ("all", ANIMAL_FOLDERS[p])
-        if p in english:
-            return ("all", p)
-    if "raw-img" in folders and folders[-1] != "raw-img":
-        return None  # ragno, farfalla, ...: not one of the paper's four classes
-    return "not in one of the class folders raw-img/{cane,gallina,cavallo,gatto}"
-
-
-def _role(name: str, rel: str):
-    return _fruit_role(rel) if name == "fruits" else _animal_role(rel)
-
-
-def _is_image_name(rel: str) -> bool:
-    return PurePosixPath(rel).suffix.lower() in IMAGE_EXTENSIONS
-
-
-def check_layout(name: str, archive: Path | str, members: list[str]) -> None:
-    """Refuse an archive whose member names do not have ``name``'s expected layout.
-
-    fruits: image files in class folders under a ``train`` folder and image files under a
-    ``test`` folder; animals: image files in at least one of the four classes' folders.
-    Raises :class:`WrongArchiveError` naming the dataset and the layout expected."""
-    roles = [_role(name, m) for m in members if _is_image_name(m) and _safe_rel(m) is not None]
-    kinds = {r[0] for r in roles if isinstance(r, tuple)}
-    missing = {"train", "test"} - kinds if name == "fruits" else ({"all"} - kinds)
-    if not missing:
-        return
-    sample = ", ".join(repr(m) for m in members[:3]) or "no files at all"
-    raise WrongArchiveError(
-        f"{archive} is not the Kaggle dataset {name!r} ({dataset_id(name)}): expected "
-        f"{EXPECTED_LAYOUT[name]}, but it holds {len(members)} files such as {sample}. "
-        f"Nothing was prepared. Give the archive downloaded from "
-        f"https://www.kaggle.com/datasets/{dataset_id(name)} (`colorization data {name} "
-        "--archive PATH`), or run `make data` to download it."
-    )
 
 
 def _read_for(dataset: str, path: Path) -> np.ndarray | str:
@@ -190,8 +117,8 @@ def _write_prepared(out: Path, arrays: dict, manifest: dict) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _progress(items, desc: str):
-    return tqdm(items, desc=desc, disable=None, leave=False)
+def _progress(items, desc: str, total: int):
+    return tqdm(items, desc=desc, total=total, disable=None, leave=False)
 
 
 class _Scan:
@@ -207,13 +134,13 @@ class _Scan:
 
     def classify(self, rel: str) -> tuple[str, str | None] | None:
         """The (role, class) of a file to read, or ``None`` (ignored or skipped, recorded)."""
-        role = _role(self.name, rel)
+        role = role_of(self.name, rel)
         if role is None:
             folder = PurePosixPath(rel).parent.name
             self.ignored[folder] = self.ignored.get(folder, 0) + 1
             return None
         self.found += 1
-        if not _is_image_name(rel):
+        if not is_image_name(rel):
             suffix = PurePosixPath(rel).suffix.lower() or "(no extension)"
             self.skipped.append({"file": rel, "reason": f"not an image: {suffix}"})
             return None
@@ -222,11 +149,10 @@ class _Scan:
             return None
         return role
 
-    def read_all(self, items, read) -> None:
-        """``read(item) -> (rel, role, class, path | None)`` for each item; decode and keep."""
-        self.images = np.empty((len(items), IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
-        for item in _progress(items, f"reading {self.name}"):
-            rel, role, cls, path = read(item)
+    def read_all(self, n: int, items) -> None:
+        """Decode and keep ``n`` items ``(rel, role, class, path | None)``."""
+        self.images = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
+        for rel, role, cls, path in _progress(items, f"reading {self.name}", n):
             if path is None:
                 continue  # refused by the archive checks (recorded there)
             try:
@@ -245,44 +171,32 @@ class _Scan:
 def _scan_zip(name: str, path: Path, work: Path) -> _Scan:
     """Read the members of zip ``path`` that ``name`` uses, one at a time, through ``work``.
 
-    Every archive check applies (limits on the declared sizes of all members first, then
-    unsafe names, links, devices, duplicates, the CRC of each member read); the member list is
-    checked against the expected layout before any member is read."""
+    Every archive check applies (:func:`~colorization.archive.iter_zip_members`: limits on the
+    declared sizes of all members first, then unsafe names, links, devices, duplicates, the
+    CRC of each member read); the member list is checked against the expected layout before
+    any member is read."""
     scan = _Scan(name)
-    ex = _Extractor(path, work.resolve(), limits_for(path, work))
-    with _reading(path), zipfile.ZipFile(path) as zf:
-        infos = zf.infolist()
-        for info in infos:
-            ex.count(info.filename, None if info.is_dir() else info.file_size,
-                     info.compress_size)
-        files = [i for i in infos if not i.is_dir()]
-        check_layout(name, path, [i.filename for i in files])
-        todo = []
-        for info in files:
-            mode = info.external_attr >> 16
-            rel = _safe_rel(info.filename)
-            reason = (_ESCAPES if rel is None else _LINK if stat.S_ISLNK(mode)
-                      else _DEVICE if mode and stat.S_IFMT(mode) not in (0, stat.S_IFREG)
-                      else None)
-            if reason is not None:
-                scan.found += 1
-                scan.skipped.append({"file": info.filename, "reason": reason})
-                continue
-            role = scan.classify(rel.as_posix())
-            if role is not None:
-                todo.append((info, rel.as_posix(), role))
+    entries = zip_entries(path)
+    check_layout(name, path, [e.name for e in entries])
+    todo = []
+    for entry in entries:
+        if entry.reason is not None:  # an unsafe name, a link, a device: never read
+            scan.found += 1
+            scan.skipped.append({"file": entry.name, "reason": entry.reason})
+        elif (role := scan.classify(entry.rel)) is not None:
+            todo.append((entry, role))
+    refused = []  # duplicates, names the file system refuses: listed last
+    roles = {entry.index: role for entry, role in todo}
 
-        def read(item):
-            info, rel, (role, cls) = item
-            before = len(ex.skipped)
-            with zf.open(info) as src:
-                ex.member(src, info.filename, info.file_size)
-            if len(ex.skipped) > before:  # a duplicate, an uncreatable name...
-                return rel, role, cls, None
-            return rel, role, cls, work / rel
+    def read(result):
+        entry, file, reason = result
+        if file is None:
+            refused.append({"file": entry.name, "reason": reason})
+        return (entry.rel, *roles[entry.index], file)
 
-        scan.read_all(todo, read)
-    scan.skipped += ex.skipped
+    members = iter_zip_members(path, work, [entry for entry, _role in todo])
+    scan.read_all(len(todo), map(read, members))
+    scan.skipped += refused
     return scan
 
 
@@ -300,25 +214,8 @@ def _scan_extracted(name: str, path: Path, work: Path) -> _Scan:
         role = scan.classify(rel)
         if role is not None:
             todo.append((rel, role))
-    scan.read_all(todo, lambda item: (item[0], *item[1], work / item[0]))
+    scan.read_all(len(todo), ((rel, *role, work / rel) for rel, role in todo))
     return scan
-
-
-def _count_warnings(name: str, counts: dict) -> list[str]:
-    """Sentences for counts far from the published dataset's (see :data:`EXPECTED_COUNTS`)."""
-    low, high = COUNT_RANGE
-    out = []
-    for key, expected in EXPECTED_COUNTS[name].items():
-        got = counts["kept"] if key == "kept" else counts[key]
-        what = {"train": "train images", "test": "test images", "kept": "images of the four "
-                "classes"}[key]
-        if not low * expected <= got <= high * expected:
-            out.append(
-                f"{name}: {got:,} {what} kept, far from the {expected:,} of the Kaggle dataset "
-                f"{dataset_id(name)} (outside {low:.0%}-{high:.0%}); check that the archive is "
-                "the complete, original download"
-            )
-    return out
 
 
 def prepare(
@@ -417,7 +314,7 @@ def prepare(
         found_counts = {"kept": len(kept), "train": len(train_idx), "test": len(test_idx)}
     else:
         found_counts = {"kept": len(kept)}
-    notes = _count_warnings(name, found_counts)
+    notes = count_warnings(name, found_counts)
     for note in notes:
         print(f"warning: {note}", file=sys.stderr, flush=True)
     manifest = {

@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 05 · The CNN on animals: ~1M fails, ~3.5M learns
+# # 05 · The CNN on animals: ~1M vs ~3.5M parameters
 #
 # **Reproduces:** Section 5.1, animals: the ~1M fruit CNN "can not achieve any relevant
 # results [...] Output images are desaturated"; with some removed layers put back (~3.5M) "at

@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 06 · The autoencoder on fruits: ~1M colours nothing, ~6M colours after 10 epochs
+# # 06 · The autoencoder on fruits: ~1M vs ~6M parameters
 #
 # **Reproduces:** Section 5.2, fruits, and Figures 5-6. The paper: "at first, we try a much
 # simpler architecture (that network had around 1M parameters), but even if the dataset is

@@ -9,10 +9,21 @@ A run directory holds everything one experiment produced::
       snapshots/         inputs.npz (fixed train/test/never-seen images, uint8) and
                          epoch_NNN.npz (their predicted ab, int8 ab units) at chosen epochs
       logs/              TensorBoard logs (TensorFlow backend)
-      backup/            Keras BackupAndRestore state while training (deleted when done)
+      backup/            the training state while training (deleted when done):
+                         state.json (the commit: last completed epoch, its weights file, the
+                         previous epoch's, and every history row) and epoch_NNN.weights.h5
+                         (model and optimizer) of the last two completed epochs
       model.keras        the trained colorizer (safe-mode loadable)
       status.json        written last, atomically: the run is finished only when it says so
       metrics*.json      evaluation results, cached by :mod:`colorization.evaluate`
+      .lock              held (``flock``) by the training that writes the folder; the
+                         operating system releases it when that process ends, even killed
+
+Every file is written atomically (:mod:`colorization.fileio`). Each epoch ends with one
+commit point, ``backup/state.json``: its snapshot and weights are written first, then the
+commit, then ``history.csv`` (rewritten from the commit). A run killed at any instant resumes
+from the last committed epoch, and anything written past it is redone, so history,
+snapshots and backup always agree.
 
 Evaluation, figures and experiments read runs through :class:`Run`; only
 :mod:`colorization.train` writes them.
@@ -20,9 +31,15 @@ Evaluation, figures and experiments read runs through :class:`Run`; only
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
+import errno
+import io
 import json
+import math
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +48,9 @@ import numpy as np
 from colorization import color, fileio, registry
 from colorization.colorizer import Colorizer
 
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+LR_SCHEDULES = ("cosine", "constant")
+STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 DEFAULT_SNAPSHOT_EPOCHS = (1, 2, 3, 5, 10, 20, 30, 50, 60, 100, 150, 200, 300, 400, 600)
 SNAPSHOT_SETS = ("train", "test", "photos")
 
@@ -85,6 +105,43 @@ class RunConfig:
             raise ValueError(f"unknown RunConfig fields: {sorted(unknown)}")
         return cls(**d)
 
+    def validate(self) -> None:
+        """``ValueError`` naming the setting and what to use, for any value that cannot train
+        (checked before anything is written)."""
+        registry.check_loss(self.model, self.loss)  # also refuses an unknown model
+
+        def whole(name, low):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{name} must be a whole number of at least {low}, got "
+                                 f"{value!r} ({flag})")
+
+        whole("epochs", 1)
+        whole("batch_size", 1)
+        whole("image_size", 8)
+        whole("snapshot_images", 0)
+        for name in ("max_images", "max_test_images"):
+            if getattr(self, name) is not None:
+                whole(name, 1)
+        for name in ("learning_rate", "loss_delta"):
+            value = getattr(self, name)
+            if not (is_number(value) and math.isfinite(float(value)) and float(value) > 0):
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{name} must be a positive finite number, got {value!r} "
+                                 f"({flag}; e.g. 1e-3)")
+        if not (is_number(self.rebalance_lambda) and 0 <= float(self.rebalance_lambda) <= 1):
+            raise ValueError(f"rebalance_lambda must be between 0 and 1, got "
+                             f"{self.rebalance_lambda!r}")
+        for name, choices in (("precision", PRECISIONS), ("lr_schedule", LR_SCHEDULES),
+                              ("strategy", STRATEGIES)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}, got "
+                                 f"{getattr(self, name)!r}")
+        if self.jit_compile not in ("auto", True, False):
+            raise ValueError(f"jit_compile must be 'auto', True or False, got "
+                             f"{self.jit_compile!r}")
+
     def snapshot_schedule(self) -> list[int]:
         """Epochs (1-based) at which snapshots are taken: the chosen ones, plus the last."""
         return sorted({e for e in self.snapshot_epochs if 1 <= e <= self.epochs} | {self.epochs})
@@ -104,14 +161,200 @@ def is_number(v) -> bool:
     return True
 
 
+class RunFileError(ValueError):
+    """A file of a run directory that cannot be read; the message names it and what to do."""
+
+
+def _damaged(path: Path, what: str, why: str, todo: str | None = None) -> RunFileError:
+    todo = todo or (f"delete the run directory {path.parent} and train again, or train "
+                    "again with --force (force=True), which replaces it")
+    return RunFileError(f"{path} is not {what} ({why}): {todo}")
+
+
+def read_json_object(path, what: str, todo: str | None = None) -> dict:
+    """``path`` parsed as a JSON object; :class:`RunFileError` naming the file and ``todo``
+    for garbage, a cut-short file or another JSON type (``[]``, a number)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _damaged(path, what, "not UTF-8 text", todo) from None
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        why = "empty file" if not text.strip() else f"invalid JSON: {err}"
+        raise _damaged(path, what, why, todo) from None
+    if not isinstance(value, dict):
+        raise _damaged(path, what, f"a JSON {type(value).__name__}, not an object", todo)
+    return value
+
+
 def read_history(run_dir) -> list[dict]:
     """history.csv as a list of dicts (floats where possible)."""
     path = Path(run_dir) / "history.csv"
     if not path.exists():
         return []
-    with open(path, newline="") as f:
-        return [{k: (float(v) if is_number(v) else v) for k, v in row.items()}
-                for row in csv.DictReader(f)]
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return [{k: (float(v) if is_number(v) else v) for k, v in row.items()}
+                    for row in csv.DictReader(f)]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise _damaged(path, "a history table", str(err)) from None
+
+
+def history_text(rows: list[dict]) -> str:
+    """``rows`` as history.csv: ``epoch`` first, then the other columns sorted (as Keras'
+    CSVLogger writes them); missing or non-finite values are empty cells."""
+    if not rows:
+        return ""
+    keys = sorted({k for r in rows for k in r} - {"epoch"})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for r in rows:
+        cells = [r.get(k) for k in ["epoch", *keys]]
+        writer.writerow(["" if c is None or (isinstance(c, float) and not math.isfinite(c))
+                         else c for c in cells])
+    return out.getvalue()
+
+
+def write_history(run_dir, rows: list[dict]) -> None:
+    """history.csv rewritten (atomically) from the committed rows; removed when none."""
+    path = Path(run_dir) / "history.csv"
+    if rows:
+        fileio.write_text(path, history_text(rows))
+    else:
+        path.unlink(missing_ok=True)
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """True for "no space left", "quota exceeded" and "file too large" errors."""
+    codes = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+    while err is not None:
+        if isinstance(err, OSError) and err.errno in codes:
+            return True
+        text = str(err)
+        if "No space left" in text or "Disk quota" in text or "File too large" in text:
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+class RunBusyError(RuntimeError):
+    """Another process is training into the same run directory."""
+
+
+@contextlib.contextmanager
+def lock_run_dir(run_dir) -> Iterator[None]:
+    """Hold ``RUN_DIR/.lock`` (an OS lock: ``flock`` on POSIX) while writing the run.
+
+    A second holder is refused at once with :class:`RunBusyError`. The operating system
+    releases the lock when its process ends, even when killed, so a stale ``.lock`` file
+    never blocks. The file holds the holder's process id for the message; it is the one file
+    of the project written in place (it must stay the same file for the lock to hold).
+    """
+    path = Path(run_dir) / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            _os_lock(fd)
+        except BlockingIOError:
+            try:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            except OSError:
+                holder = ""
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise RunBusyError(
+                f"{Path(run_dir)} is in use: another training is writing into it{who}. Wait "
+                "for it to finish (then the same command reuses or resumes the run), or "
+                "train into another run directory (--out)") from None
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _os_lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            raise BlockingIOError("locked") from None
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+@dataclass
+class BackupState:
+    """One committed epoch of a training: ``epoch`` completed epochs, their ``history``
+    rows, and the ``weights`` file (model and optimizer) to resume from."""
+
+    epoch: int
+    weights: Path
+    history: list[dict]
+
+
+FORCE_TODO = ("train again with --force (force=True) to start this run from epoch 0, or "
+              "delete the run directory {dir}")
+
+
+def read_backup(run_dir) -> list[BackupState]:
+    """The committed states of ``RUN_DIR/backup``, newest first (the last completed epoch,
+    then the one before it); ``[]`` when there is none.
+
+    Also reads the backup of earlier versions of this project (Keras' ``BackupAndRestore``:
+    ``latest.weights.h5`` + ``training_metadata.json``, with ``.bkp`` copies of the epoch
+    before). Raises :class:`RunFileError` naming the file and what to do when the commit
+    file itself is damaged; whether the weights files can be loaded is checked by the
+    caller, which falls back to the older state.
+    """
+    run_dir = Path(run_dir)
+    backup = run_dir / "backup"
+    todo = FORCE_TODO.format(dir=run_dir)
+    state_path = backup / "state.json"
+    if state_path.exists():
+        state = read_json_object(state_path, "a training backup", todo)
+        try:
+            rows = [dict(r) for r in state["history"]]
+            out = []
+            for entry in (state, state.get("previous")):
+                if entry:
+                    epoch = int(entry["epoch"])
+                    if not 1 <= epoch <= len(rows):
+                        raise ValueError(f"epoch {epoch} with {len(rows)} history rows")
+                    out.append(BackupState(epoch, backup / Path(entry["weights"]).name,
+                                           rows[:epoch]))
+            return out
+        except (KeyError, TypeError, ValueError) as err:
+            raise _damaged(state_path, "a training backup", f"{type(err).__name__}: {err}",
+                           todo) from None
+    # the layout of earlier versions: Keras BackupAndRestore
+    out, problems = [], []
+    for suffix in ("", ".bkp"):
+        meta = backup / f"training_metadata.json{suffix}"
+        weights = backup / f"latest.weights.h5{suffix}"
+        if not meta.exists() and not weights.exists():
+            continue
+        try:
+            epoch = int(read_json_object(meta, "a training backup", todo)["epoch"])
+        except (OSError, KeyError, TypeError, ValueError) as err:
+            problems.append(str(err) if isinstance(err, RunFileError) else
+                            f"{meta}: {type(err).__name__}: {err}")
+            continue
+        if epoch >= 1:
+            history = [r for r in read_history(run_dir)
+                       if is_number(r.get("epoch")) and int(r["epoch"]) < epoch]
+            out.append(BackupState(epoch, weights, history))
+    if not out and problems:
+        raise RunFileError(f"the training backup in {backup} cannot be read "
+                           f"({'; '.join(problems)}): {todo}")
+    return out
 
 
 class Run:
@@ -125,7 +368,12 @@ class Run:
 
     @property
     def config(self) -> RunConfig:
-        return RunConfig.from_dict(json.loads((self.dir / "config.json").read_text()))
+        path = self.dir / "config.json"
+        d = read_json_object(path, "a run config")
+        try:
+            return RunConfig.from_dict(d)
+        except (TypeError, ValueError) as err:
+            raise _damaged(path, "a run config", str(err)) from None
 
     def stored_config(self) -> dict | None:
         """``config.json`` with today's defaults for fields added since it was written
@@ -136,7 +384,11 @@ class Run:
     @property
     def status(self) -> dict:
         path = self.dir / "status.json"
-        return json.loads(path.read_text()) if path.exists() else {"state": "incomplete"}
+        if not path.exists():
+            return {"state": "incomplete"}
+        return read_json_object(path, "a run status", todo=(
+            f"delete {path} and run the same training command again (it resumes from the "
+            "backup, or saves the model again), or train again with --force"))
 
     @property
     def finished(self) -> bool:
@@ -146,11 +398,28 @@ class Run:
         return read_history(self.dir)
 
     def model(self) -> Colorizer:
-        return registry.load_colorizer(self.dir / "model.keras")
+        model = registry.load_colorizer(self.dir / "model.keras")
+        size = self.config.image_size
+        if model.image_shape not in ((size, size), (None, None)):
+            h, w = model.image_shape
+            raise RunFileError(
+                f"{self.dir / 'model.keras'} was built for {h}x{w} images but the run's "
+                f"config.json says {size}x{size}: the model file was replaced; train the run "
+                "again with --force")
+        return model
+
+    def _npz(self, name: str) -> dict[str, np.ndarray]:
+        path = self.dir / "snapshots" / name
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError) as err:  # zipfile.BadZipFile too
+            raise _damaged(path, "a snapshot file", f"{type(err).__name__}: {err}") from None
 
     def snapshot_inputs(self) -> dict[str, np.ndarray]:
-        with np.load(self.dir / "snapshots" / "inputs.npz") as z:
-            return {k: z[k] for k in z.files}
+        return self._npz("inputs.npz")
 
     def snapshot_epochs(self) -> list[int]:
         files = (self.dir / "snapshots").glob("epoch_*.npz")
@@ -158,8 +427,7 @@ class Run:
 
     def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
         """Predicted ab (float32 ab units) of each snapshot set at ``epoch``."""
-        with np.load(self.dir / "snapshots" / f"epoch_{epoch:03d}.npz") as z:
-            return {k: z[k].astype(np.float32) for k in z.files}
+        return {k: v.astype(np.float32) for k, v in self._npz(f"epoch_{epoch:03d}.npz").items()}
 
     def snapshot_rgb(self, epoch: int) -> dict[str, np.ndarray]:
         """The snapshot images recoloured: true L joined with the predicted ab, RGB [0, 1]."""

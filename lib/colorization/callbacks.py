@@ -2,12 +2,17 @@
 
 Each callback gets its inputs and output folder as arguments (no module globals):
 :class:`EpochSnapshots` (predicted ab of fixed images at chosen epochs), :class:`EpochTiming`
-(seconds and images/s in each epoch's logs) and :class:`StopOnNaN` (a clear message when
-the loss diverges).
+(seconds and images/s in each epoch's logs), :class:`EpochCommit` (the backup and
+history.csv: one commit point per epoch) and :class:`StopOnNaN` (a clear message when the
+loss diverges). Their order in the callback list matters: StopOnNaN, EpochTiming,
+EpochSnapshots, EpochCommit.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -15,7 +20,21 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorization.runs import save_npz
+from colorization import fileio
+from colorization.runs import save_npz, write_history
+
+KILL_ENV = "COLORIZATION_TEST_KILL_AT"
+
+
+def kill_point(stage: str, epoch: int) -> None:
+    """For the crash tests only: ``$COLORIZATION_TEST_KILL_AT=stage:epoch`` kills this
+    process with SIGKILL when training reaches ``stage`` of ``epoch`` (1-based), so a test
+    can stop it at an exact instant. Unset (always, outside the tests), it does nothing."""
+    wanted = os.environ.get(KILL_ENV)
+    if wanted and wanted == f"{stage}:{epoch}":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 class EpochSnapshots(keras.callbacks.Callback):
@@ -44,7 +63,13 @@ class EpochSnapshots(keras.callbacks.Callback):
             if not np.isfinite(ab).all():
                 return  # a diverged model (StopOnNaN reports it); nothing worth drawing
             arrays[name] = np.clip(np.round(ab), -128, 127).astype(np.int8)
+        if os.environ.get(KILL_ENV) == f"snapshot_write:{done}":  # half a file, then killed
+            with fileio.atomic_write(self.out_dir / f"epoch_{done:03d}.npz", "wb") as f:
+                f.write(b"PK\x03\x04 half a snapshot")
+                f.flush()
+                kill_point("snapshot_write", done)
         save_npz(self.out_dir / f"epoch_{done:03d}.npz", **arrays)
+        kill_point("snapshot", done)
 
 
 class EpochTiming(keras.callbacks.Callback):
@@ -64,6 +89,62 @@ class EpochTiming(keras.callbacks.Callback):
             logs["images_per_second"] = self.n_images / seconds if seconds > 0 else float("nan")
 
 
+class EpochCommit(keras.callbacks.Callback):
+    """The backup of a run, with one commit point per epoch.
+
+    At the end of each epoch (after the snapshot of :class:`EpochSnapshots`, which comes
+    before it in the callback list): the weights (model and optimizer) go to
+    ``backup/epoch_NNN.weights.h5``, then ``backup/state.json`` is replaced (the commit: this
+    epoch, its weights, the previous epoch's, and every history row), then ``history.csv`` is
+    rewritten from it, then weights older than the previous epoch's are removed. Every write
+    is atomic, so a kill at any instant leaves either the old commit or the new one; a resumed
+    run redoes what came after the last commit (:func:`colorization.run_state.read_backup`).
+
+    Args:
+        run_dir: the run directory.
+        history: the committed history rows of earlier sessions (``epoch`` 0-based).
+        previous: ``{"epoch": n, "weights": name}`` of the last committed epoch, or ``None``.
+    """
+
+    def __init__(self, run_dir, history: list[dict], previous: dict | None = None):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.backup = self.run_dir / "backup"
+        self.history = list(history)
+        self.last = previous
+
+    def on_epoch_end(self, epoch, logs=None):
+        done = epoch + 1
+        kill_point("weights_start", done)
+        row = {"epoch": epoch}
+        for key, value in sorted((logs or {}).items()):
+            try:
+                row[key] = float(value)
+            except (TypeError, ValueError):
+                continue
+        loss = row.get("loss")
+        if loss is not None and not math.isfinite(loss):
+            return  # never commit a diverged epoch (StopOnNaN, before this, stops training)
+        self.backup.mkdir(exist_ok=True)
+        name = f"epoch_{done:03d}.weights.h5"
+        with fileio.atomic_path(self.backup / name, suffix=".weights.h5") as tmp:
+            self.model.save_weights(str(tmp))
+        kill_point("weights", done)
+        history = [r for r in self.history if int(r["epoch"]) < epoch] + [row]
+        fileio.write_json(self.backup / "state.json", {
+            "format": 1, "epoch": done, "weights": name, "previous": self.last,
+            "history": history,
+        })
+        kill_point("commit", done)
+        write_history(self.run_dir, history)
+        kill_point("history", done)
+        keep = {name, (self.last or {}).get("weights")}
+        for old in self.backup.glob("epoch_*.weights.h5"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+        self.history, self.last = history, {"epoch": done, "weights": name}
+
+
 class TrainingStopped(RuntimeError):
     """Training stopped on a fault; the message says what happened and what to change."""
 
@@ -76,13 +157,17 @@ class OutOfMemoryError(TrainingStopped, MemoryError):
     """The accelerator (or the host) ran out of memory during training."""
 
 
+class DiskFullError(TrainingStopped):
+    """The disk (or the quota) was full while a run was being saved."""
+
+
 class StopOnNaN(keras.callbacks.Callback):
     """Stops at the end of the first epoch whose mean loss is not finite, with a message
     saying what to try.
 
     Checked once an epoch, not every batch: a batch-level hook makes Keras fetch the loss
     from the accelerator after every step, which stalls a GPU. It must come before
-    ``BackupAndRestore`` in the callback list, so that diverged weights never replace the
+    ``EpochCommit`` in the callback list, so that diverged weights never replace the
     last good backup.
 
     Args:

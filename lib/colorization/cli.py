@@ -65,6 +65,8 @@ def _add_colorize(sub):
                    help="without --run/--model: use the best finished run for this kind")
     src.add_argument("--model", help="a saved .keras colorizer")
     p.add_argument("--out", required=True, help="output folder (inputs are never overwritten)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace results that exist already (default: keep them)")
 
 
 def _add_data(sub):
@@ -107,12 +109,12 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     from colorization.evaluate import evaluate_run
 
-    result = evaluate_run(args.run, args.data, split=args.split, max_images=args.max_images)
-    text = json.dumps(result, indent=2, sort_keys=True)
+    result = fileio.finite_json(
+        evaluate_run(args.run, args.data, split=args.split, max_images=args.max_images))
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        fileio.write_text(args.out, text + "\n")
-    print(text)
+        fileio.write_json(args.out, result)  # always valid JSON: NaN is written as null
+    print(json.dumps(result, indent=2, sort_keys=True, allow_nan=False))
     return EXIT_OK
 
 
@@ -129,10 +131,12 @@ def _colorize(args) -> int:
         args.run = found[0]
         print(f"using {found[1]}", file=sys.stderr)
     result = colorize_files(args.inputs, args.out, run_dir=args.run, model_path=args.model,
-                            log=lambda m: print(m, file=sys.stderr))
+                            log=lambda m: print(m, file=sys.stderr), overwrite=args.overwrite)
     for path, reason in result["failed"]:
         print(f"error: {path}: {reason}", file=sys.stderr)
-    print(f"{len(result['written'])} written, {len(result['failed'])} failed")
+    kept = f", {len(result['kept'])} kept (they exist; --overwrite replaces them)" \
+        if result["kept"] else ""
+    print(f"{len(result['written'])} written, {len(result['failed'])} failed{kept}")
     return EXIT_PARTIAL if result["failed"] else EXIT_OK
 
 

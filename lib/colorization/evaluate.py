@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 from pathlib import Path
 
 import cv2
@@ -19,6 +21,18 @@ from colorization import data as datasets
 from colorization.colorizer import Colorizer
 from colorization.registry import load_colorizer
 from colorization.runs import Run
+
+MAX_COLORIZE_PIXELS = 100_000_000
+"""Largest image :func:`colorize_files` accepts (100 megapixels, about 1.5 GB of memory);
+Pillow's own limit (``PIL.Image.MAX_IMAGE_PIXELS``, about 89 megapixels) applies first."""
+
+BYTES_PER_PIXEL = 16
+"""Peak memory of colourising one image, per pixel, beyond the network (measured: the
+decoded input, the output and the PNG being encoded; the Lab maths runs in bands)."""
+
+BAND_ROWS = 256  # rows of the full-resolution image converted to Lab at a time
+
+_OUTPUT_NAME = re.compile(r".+_color(_\d+)?\.png$", re.IGNORECASE)
 
 
 def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
@@ -40,6 +54,11 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
 
 def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> dict:
     """Metrics of ``colorizer`` on uint8 RGB ``(N, H, W, 3)``, with ``*_gray`` baselines."""
+    if len(rgb) and colorizer.image_shape not in (tuple(rgb.shape[1:3]), (None, None)):
+        mh, mw = colorizer.image_shape
+        raise ValueError(f"the model was built for {mh}x{mw} images, not "
+                         f"{rgb.shape[1]}x{rgb.shape[2]}: evaluate it on images of its own "
+                         "size (the run's image size)")
     ab = colorizer.predict(rgb, batch_size=batch_size)
     return metrics.evaluate_with_baseline(rgb, ab)
 
@@ -74,35 +93,123 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     return result
 
 
+def _linear_weights(n_out: int, n_in: int):
+    """Source indices and weights of a bilinear resize from ``n_in`` to ``n_out`` samples
+    (pixel centres aligned, as ``cv2.INTER_LINEAR``)."""
+    pos = np.clip((np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5,
+                  0, n_in - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n_in - 1)
+    return lo, hi, (pos - lo).astype(np.float32)
+
+
 def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
     """Colourise one uint8 RGB image of any size; returns uint8 RGB of the same size.
 
     The network sees the image resized to its input size; its ab is resized back to the
     full resolution and joined with the full-resolution L (the reference implementation's
     post-processing), so every detail of the input's luminance is kept.
+
+    Memory: the network runs at its input size; the full-resolution Lab maths runs in bands
+    of :data:`BAND_ROWS` rows, so the peak beyond the network is the input and output (uint8,
+    6 bytes a pixel) plus a band. ``ValueError`` when the model predicts non-finite ab (a
+    diverged model: no image is made from it).
     """
     h, w = rgb.shape[:2]
     mh, mw = colorizer.image_shape
     interp = cv2.INTER_AREA if h * w > mh * mw else cv2.INTER_CUBIC
     small = cv2.resize(rgb, (mw, mh), interpolation=interp)
-    ab = colorizer.predict(small[None])[0]
-    ab_full = cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
-    lightness, _ = color.split_lab(color.rgb_uint8_to_lab(rgb))
-    out = color.recolor(lightness, ab_full)
-    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
+    ab = np.asarray(colorizer.predict(small[None])[0], dtype=np.float32)
+    if not np.isfinite(ab).all():
+        raise ValueError("the model predicts NaN or infinite colours: its training diverged. "
+                         "Train it again with a lower learning rate (--learning-rate)")
+    x_lo, x_hi, fx = _linear_weights(w, mw)
+    fx = fx[None, :, None]
+    out = np.empty((h, w, 3), np.uint8)
+    for top in range(0, h, BAND_ROWS):
+        bottom = min(h, top + BAND_ROWS)
+        y_lo, y_hi, fy = _linear_weights(h, mh)
+        y_lo, y_hi, fy = y_lo[top:bottom], y_hi[top:bottom], fy[top:bottom, None, None]
+        rows = ab[y_lo] * (1 - fy) + ab[y_hi] * fy  # (band, mw, 2)
+        band_ab = rows[:, x_lo] * (1 - fx) + rows[:, x_hi] * fx  # (band, w, 2)
+        lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb[top:bottom]))[..., :1]
+        band = color.recolor(lightness, band_ab)
+        out[top:bottom] = np.clip(np.round(band * 255.0), 0, 255).astype(np.uint8)
+    return out
 
 
-def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print) -> dict:
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or ``None``."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _check_size(path: Path) -> None:
+    """``ImageError`` for an image too large to colourise, read from its header only."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Exception:  # noqa: BLE001 - read_image reports unreadable files with a reason
+        return
+    if w * h > MAX_COLORIZE_PIXELS:
+        raise images.ImageError(
+            f"image too large to colourise ({w}x{h}, {w * h / 1e6:.0f} megapixels; the limit "
+            f"is {MAX_COLORIZE_PIXELS / 1e6:.0f}): resize it first")
+    need, free = w * h * BYTES_PER_PIXEL, _available_memory()
+    if free is not None and need > free:
+        raise images.ImageError(
+            f"not enough memory to colourise this image ({w}x{h} needs about "
+            f"{need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB available): resize it first")
+
+
+def _file_kind(path: Path) -> str | None:
+    """``None`` for a regular file (after symbolic links), else what it is."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # read_image reports it
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _model_is_finite(colorizer: Colorizer) -> bool:
+    return all(np.isfinite(np.asarray(w)).all() for w in colorizer.get_weights())
+
+
+def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
+                   overwrite: bool = False) -> dict:
     """Colourise image files and folders into ``out_dir`` as ``<name>_color.png``.
 
-    Inputs are never overwritten, and when ``out_dir`` is a subfolder of an input folder its
-    files are not taken as inputs (running twice does not colourise the outputs). Each result
-    is written to a hidden temporary name and renamed, so an interrupted run leaves only
-    complete images. Returns
-    ``{"written": [...], "failed": [(path, reason)], "ignored": [...]}``: a bad file is reported
-    and skipped, the rest are still written; ``ignored`` lists the files of input folders that
-    are not images (by extension). Raises ``FileNotFoundError`` / ``ValueError`` for a missing
-    or unusable model and ``PermissionError`` for an output folder that cannot be written.
+    Inputs are never overwritten, and outputs are never read back as inputs: files of input
+    folders named like results (``*_color.png``, ``*_color_N.png``) and the output folder
+    inside an input folder are skipped, so running twice (even with ``out_dir`` equal to an
+    input folder) does not colourise the outputs. An existing result is kept unless
+    ``overwrite``; inputs that are not regular files (named pipes, devices, sockets) are
+    reported and never opened. Each result is written to a hidden temporary name and
+    renamed, so an interrupted run leaves only complete images. Returns
+    ``{"written": [...], "failed": [(path, reason)], "ignored": [...], "kept": [...]}``: a
+    bad file is reported and skipped, the rest are still written; ``ignored`` lists the files
+    of input folders that are not images (by extension) or are earlier results; ``kept`` the
+    results that existed already. Raises ``FileNotFoundError`` / ``ValueError`` for a
+    missing or unusable model (one whose weights are NaN included) and ``PermissionError``
+    for an output folder that cannot be written.
     """
     if (run_dir is None) == (model_path is None):
         raise ValueError("give exactly one of run_dir or model_path")
@@ -111,6 +218,10 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
         raise FileNotFoundError(f"no model at {path}" + ("" if model_path else
                                 " (is the run finished? train it first)"))
     colorizer = load_colorizer(path)
+    if not _model_is_finite(colorizer):
+        raise ValueError(f"{path} holds weights that are NaN or infinite (its training "
+                         "diverged); no image is made from it. Train again with a lower "
+                         "learning rate (--learning-rate)")
 
     out_dir = Path(out_dir)
     try:
@@ -133,6 +244,16 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
                 return not (inner_out and p.resolve().is_relative_to(out_resolved))
 
             found = [p for p in images.find_images(item) if wanted(p)]
+            results = [p for p in found if _OUTPUT_NAME.match(p.name)]
+            if results:
+                found = [p for p in found if not _OUTPUT_NAME.match(p.name)]
+                ignored.extend(str(p) for p in results)
+                log(f"ignored {len(results)} file(s) in {item} named like results of "
+                    f"colorize (e.g. {results[0].name}); name them as inputs to colourise")
+            odd = [p for p in item.rglob("*") if not p.is_dir() and not p.is_file()
+                   and wanted(p) and _file_kind(p) is not None]
+            for p in sorted(odd):
+                failed.append((str(p), f"{_file_kind(p)}, not an image file; skipped"))
             others = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() not in
                       images.IMAGE_EXTENSIONS and wanted(p)
                       and not any(part.startswith(".") for part in p.relative_to(item).parts)]
@@ -144,12 +265,16 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
                 failed.append((str(item), "folder holds no images"))
             files.extend(found)
         elif item.exists():
-            files.append(item)
+            kind = _file_kind(item)
+            if kind is None:
+                files.append(item)
+            else:
+                failed.append((str(item), f"{kind}, not an image file; skipped"))
         else:
             failed.append((str(item), "no such file or folder"))
 
     sources = {p.resolve() for p in files}
-    written, used = [], set()
+    written, used, kept = [], set(), []
     for src in files:
         stem, target = src.stem, None
         for k in range(10_000):
@@ -158,9 +283,19 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
                 target = candidate
                 break
         used.add(target)
+        if target.is_file() and not overwrite:
+            kept.append(str(target))
+            log(f"kept {target}: it exists (add --overwrite to replace it)")
+            continue
+        kind = _file_kind(src)
+        if kind is not None:  # replaced by a pipe or a device since it was listed
+            failed.append((str(src), f"{kind}, not an image file; skipped"))
+            continue
         try:
+            _check_size(src)
             rgb = images.read_image(src)
             result = colorize_image(colorizer, rgb)
+            del rgb
         except images.ImageError as exc:
             failed.append((str(src), str(exc)))
             log(f"skipped {src}: {exc}")
@@ -175,9 +310,12 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
             log(f"skipped {src}: {failed[-1][1]}")
             continue
         try:
-            ok, encoded = cv2.imencode(".png", cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
+            cv2.cvtColor(result, cv2.COLOR_RGB2BGR, dst=result)  # in place: no copy
+            ok, encoded = cv2.imencode(".png", result)
+            del result
             if ok:
-                fileio.write_bytes(target, encoded.tobytes())
+                with fileio.atomic_write(target, "wb") as f:
+                    f.write(memoryview(encoded))
         except (OSError, cv2.error) as exc:
             ok = False
             log(f"could not write {target}: {exc}")
@@ -186,4 +324,4 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print)
             continue
         written.append(str(target))
         log(f"wrote {target}")
-    return {"written": written, "failed": failed, "ignored": ignored}
+    return {"written": written, "failed": failed, "ignored": ignored, "kept": kept}

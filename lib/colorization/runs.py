@@ -9,10 +9,21 @@ A run directory holds everything one experiment produced::
       snapshots/         inputs.npz (fixed train/test/never-seen images, uint8) and
                          epoch_NNN.npz (their predicted ab, int8 ab units) at chosen epochs
       logs/              TensorBoard logs (TensorFlow backend)
-      backup/            Keras BackupAndRestore state while training (deleted when done)
+      backup/            the training state while training (deleted when done):
+                         state.json (the commit: last completed epoch, its weights file, the
+                         previous epoch's, and every history row) and epoch_NNN.weights.h5
+                         (model and optimizer) of the last two completed epochs
       model.keras        the trained colorizer (safe-mode loadable)
       status.json        written last, atomically: the run is finished only when it says so
       metrics*.json      evaluation results, cached by :mod:`colorization.evaluate`
+      .lock              held (``flock``) by the training that writes the folder; the
+                         operating system releases it when that process ends, even killed
+
+Every file is written atomically (:mod:`colorization.fileio`). Each epoch ends with one
+commit point, ``backup/state.json``: its snapshot and weights are written first, then the
+commit, then ``history.csv`` (rewritten from the commit). A run killed at any instant resumes
+from the last committed epoch, and anything written past it is redone, so history,
+snapshots and backup always agree.
 
 Evaluation, figures and experiments read runs through :class:`Run`; only
 :mod:`colorization.train` writes them.
@@ -22,7 +33,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +44,10 @@ import numpy as np
 from colorization import color, fileio, registry
 from colorization.colorizer import Colorizer
 
+PRECISIONS = ("auto", "float32", "mixed_float16", "mixed_bfloat16")
+LR_SCHEDULES = ("cosine", "constant")
+STRATEGIES = ("auto", "none", "mirrored", "multiworker")
+INPUT_PATHS = ("auto", "device", "host")
 DEFAULT_SNAPSHOT_EPOCHS = (1, 2, 3, 5, 10, 20, 30, 50, 60, 100, 150, 200, 300, 400, 600)
 SNAPSHOT_SETS = ("train", "test", "photos")
 
@@ -98,6 +115,44 @@ class RunConfig:
             raise ValueError(f"unknown RunConfig fields: {sorted(unknown)}")
         return cls(**d)
 
+    def validate(self) -> None:
+        """``ValueError`` naming the setting and what to use, for any value that cannot train
+        (checked before anything is written)."""
+        registry.check_loss(self.model, self.loss)  # also refuses an unknown model
+
+        def whole(name, low):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{name} must be a whole number of at least {low}, got "
+                                 f"{value!r} ({flag})")
+
+        whole("epochs", 1)
+        if self.batch_size is not None:  # None: the network's default for the device
+            whole("batch_size", 1)
+        whole("image_size", 8)
+        whole("snapshot_images", 0)
+        for name in ("max_images", "max_test_images"):
+            if getattr(self, name) is not None:
+                whole(name, 1)
+        for name in ("learning_rate", "loss_delta"):
+            value = getattr(self, name)
+            if not (is_number(value) and math.isfinite(float(value)) and float(value) > 0):
+                flag = "--" + name.replace("_", "-")
+                raise ValueError(f"{name} must be a positive finite number, got {value!r} "
+                                 f"({flag}; e.g. 1e-3)")
+        if not (is_number(self.rebalance_lambda) and 0 <= float(self.rebalance_lambda) <= 1):
+            raise ValueError(f"rebalance_lambda must be between 0 and 1, got "
+                             f"{self.rebalance_lambda!r}")
+        for name, choices in (("precision", PRECISIONS), ("lr_schedule", LR_SCHEDULES),
+                              ("strategy", STRATEGIES), ("input_path", INPUT_PATHS)):
+            if getattr(self, name) not in choices:
+                raise ValueError(f"{name} must be one of {choices}, got "
+                                 f"{getattr(self, name)!r}")
+        if self.jit_compile not in ("auto", True, False):
+            raise ValueError(f"jit_compile must be 'auto', True or False, got "
+                             f"{self.jit_compile!r}")
+
     def snapshot_schedule(self) -> list[int]:
         """Epochs (1-based) at which snapshots are taken: the chosen ones, plus the last."""
         return sorted({e for e in self.snapshot_epochs if 1 <= e <= self.epochs} | {self.epochs})
@@ -117,14 +172,70 @@ def is_number(v) -> bool:
     return True
 
 
+class RunFileError(ValueError):
+    """A file of a run directory that cannot be read; the message names it and what to do."""
+
+
+def run_file_error(path: Path, what: str, why: str, todo: str | None = None) -> RunFileError:
+    todo = todo or (f"delete the run directory {path.parent} and train again, or train "
+                    "again with --force (force=True), which replaces it")
+    return RunFileError(f"{path} is not {what} ({why}): {todo}")
+
+
+def read_json_object(path, what: str, todo: str | None = None) -> dict:
+    """``path`` parsed as a JSON object; :class:`RunFileError` naming the file and ``todo``
+    for garbage, a cut-short file or another JSON type (``[]``, a number)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise run_file_error(path, what, "not UTF-8 text", todo) from None
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        why = "empty file" if not text.strip() else f"invalid JSON: {err}"
+        raise run_file_error(path, what, why, todo) from None
+    if not isinstance(value, dict):
+        raise run_file_error(path, what, f"a JSON {type(value).__name__}, not an object", todo)
+    return value
+
+
 def read_history(run_dir) -> list[dict]:
     """history.csv as a list of dicts (floats where possible)."""
     path = Path(run_dir) / "history.csv"
     if not path.exists():
         return []
-    with open(path, newline="") as f:
-        return [{k: (float(v) if is_number(v) else v) for k, v in row.items()}
-                for row in csv.DictReader(f)]
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return [{k: (float(v) if is_number(v) else v) for k, v in row.items()}
+                    for row in csv.DictReader(f)]
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise run_file_error(path, "a history table", str(err)) from None
+
+
+def history_text(rows: list[dict]) -> str:
+    """``rows`` as history.csv: ``epoch`` first, then the other columns sorted (as Keras'
+    CSVLogger writes them); missing or non-finite values are empty cells."""
+    if not rows:
+        return ""
+    keys = sorted({k for r in rows for k in r} - {"epoch"})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for r in rows:
+        cells = [r.get(k) for k in ["epoch", *keys]]
+        writer.writerow(["" if c is None or (isinstance(c, float) and not math.isfinite(c))
+                         else c for c in cells])
+    return out.getvalue()
+
+
+def write_history(run_dir, rows: list[dict]) -> None:
+    """history.csv rewritten (atomically) from the committed rows; removed when none."""
+    path = Path(run_dir) / "history.csv"
+    if rows:
+        fileio.write_text(path, history_text(rows))
+    else:
+        path.unlink(missing_ok=True)
 
 
 class Run:
@@ -138,7 +249,12 @@ class Run:
 
     @property
     def config(self) -> RunConfig:
-        return RunConfig.from_dict(json.loads((self.dir / "config.json").read_text()))
+        path = self.dir / "config.json"
+        d = read_json_object(path, "a run config")
+        try:
+            return RunConfig.from_dict(d)
+        except (TypeError, ValueError) as err:
+            raise run_file_error(path, "a run config", str(err)) from None
 
     def stored_config(self) -> dict | None:
         """``config.json`` with today's defaults for fields added since it was written
@@ -149,7 +265,11 @@ class Run:
     @property
     def status(self) -> dict:
         path = self.dir / "status.json"
-        return json.loads(path.read_text()) if path.exists() else {"state": "incomplete"}
+        if not path.exists():
+            return {"state": "incomplete"}
+        return read_json_object(path, "a run status", todo=(
+            f"delete {path} and run the same training command again (it resumes from the "
+            "backup, or saves the model again), or train again with --force"))
 
     @property
     def finished(self) -> bool:
@@ -159,11 +279,28 @@ class Run:
         return read_history(self.dir)
 
     def model(self) -> Colorizer:
-        return registry.load_colorizer(self.dir / "model.keras")
+        model = registry.load_colorizer(self.dir / "model.keras")
+        size = self.config.image_size
+        if model.image_shape not in ((size, size), (None, None)):
+            h, w = model.image_shape
+            raise RunFileError(
+                f"{self.dir / 'model.keras'} was built for {h}x{w} images but the run's "
+                f"config.json says {size}x{size}: the model file was replaced; train the run "
+                "again with --force")
+        return model
+
+    def _npz(self, name: str) -> dict[str, np.ndarray]:
+        path = self.dir / "snapshots" / name
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, KeyError) as err:  # zipfile.BadZipFile too
+            raise run_file_error(path, "a snapshot file", f"{type(err).__name__}: {err}") from None
 
     def snapshot_inputs(self) -> dict[str, np.ndarray]:
-        with np.load(self.dir / "snapshots" / "inputs.npz") as z:
-            return {k: z[k] for k in z.files}
+        return self._npz("inputs.npz")
 
     def snapshot_epochs(self) -> list[int]:
         files = (self.dir / "snapshots").glob("epoch_*.npz")
@@ -171,8 +308,7 @@ class Run:
 
     def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
         """Predicted ab (float32 ab units) of each snapshot set at ``epoch``."""
-        with np.load(self.dir / "snapshots" / f"epoch_{epoch:03d}.npz") as z:
-            return {k: z[k].astype(np.float32) for k in z.files}
+        return {k: v.astype(np.float32) for k, v in self._npz(f"epoch_{epoch:03d}.npz").items()}
 
     def snapshot_rgb(self, epoch: int) -> dict[str, np.ndarray]:
         """The snapshot images recoloured: true L joined with the predicted ab, RGB [0, 1]."""

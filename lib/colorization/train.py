@@ -8,10 +8,7 @@ are :mod:`colorization.runs`; the callbacks are :mod:`colorization.callbacks`.
 from __future__ import annotations
 
 import contextlib
-import csv
 import importlib.util
-import io
-import json
 import os
 import shutil
 import sys
@@ -23,6 +20,8 @@ import numpy as np
 
 from colorization import accelerate, data, device_data, fileio, pipeline, registry
 from colorization.callbacks import (
+    DiskFullError,
+    EpochCommit,
     EpochSnapshots,
     EpochTiming,
     NonFiniteLossError,
@@ -30,12 +29,14 @@ from colorization.callbacks import (
     StopOnNaN,
     TrainingStopped,
     is_out_of_memory,
+    kill_point,
     out_of_memory_message,
 )
-from colorization.runs import Run, RunConfig, is_number, save_npz
+from colorization.run_state import FORCE_TODO, is_disk_full, lock_run_dir, read_backup
+from colorization.runs import Run, RunConfig, RunFileError, save_npz
 
-__all__ = ["NonFiniteLossError", "OutOfMemoryError", "Run", "RunConfig", "TrainingStopped",
-           "train"]
+__all__ = ["DiskFullError", "NonFiniteLossError", "OutOfMemoryError", "Run", "RunConfig",
+           "TrainingStopped", "train"]
 
 
 def _choose_verbose(verbose):
@@ -110,30 +111,66 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     interrupted one resumes from its last completed epoch; a folder holding a different
     config is refused, so two experiments never mix. Extra Keras ``callbacks`` run after
     the run's own (backup, timing, snapshots, history).
+
+    The settings, the loss and the data are checked before anything is written (a failed
+    start leaves no ``config.json`` behind), and the run directory is locked while training:
+    a second training into it is refused at once (:class:`colorization.run_state.RunBusyError`).
     """
+    config.validate()
     registry.check_loss(config.model, config.loss)  # also refuses an unknown model
     accelerate.enable_jax_cache()
     if config.strategy in ("auto", "multiworker") and not accelerate.is_chief():
         run_dir = accelerate.worker_run_dir(run_dir)  # only the chief writes the run
     run = Run(run_dir)
+    if not force and _reusable(run, config):
+        return run
+    train_set = data.load(config.data, "train", image_size=config.image_size,
+                          max_images=config.max_images, seed=config.seed)
+    test_set = data.load(config.data, "test", image_size=config.image_size,
+                         max_images=config.max_test_images, seed=config.seed)
+    if len(train_set) == 0:
+        raise ValueError(f"dataset {config.data!r} has no training images")
     run.dir.mkdir(parents=True, exist_ok=True)
-    config_path = run.dir / "config.json"
-    if config_path.exists() and not force:
-        old = run.stored_config()
-        if old != config.to_dict():
-            changed = sorted(k for k in set(old) | set(config.to_dict())
-                             if old.get(k) != config.to_dict().get(k))
-            raise ValueError(
-                f"{run.dir} holds a run with another config (differs in {changed}); "
-                "choose another run directory, or pass force=True (--force) to replace it"
-            )
-        if run.finished:
+    with lock_run_dir(run.dir):
+        if not force and _reusable(run, config):  # finished by another process meanwhile
             return run
+        return _train_locked(config, run, train_set, test_set, force=force, verbose=verbose,
+                             callbacks=callbacks)
+
+
+def _reusable(run: Run, config: RunConfig) -> bool:
+    """True for a finished run of ``config``; ``ValueError`` for another config."""
+    if not (run.dir / "config.json").exists():
+        return False
+    old = run.stored_config()
+    if old != config.to_dict():
+        changed = sorted(k for k in set(old) | set(config.to_dict())
+                         if old.get(k) != config.to_dict().get(k))
+        raise ValueError(
+            f"{run.dir} holds a run with another config (differs in {changed}); "
+            "choose another run directory, or pass force=True (--force) to replace it"
+        )
+    return run.finished
+
+
+def _remove_temporaries(run_dir: Path) -> None:
+    """Temporary files of writes a kill interrupted (only ever hidden ``.NAME.*.tmp*``)."""
+    for folder in (run_dir, run_dir / "backup", run_dir / "snapshots"):
+        if folder.is_dir():
+            for p in folder.glob(".*.tmp*"):
+                if p.is_file():
+                    p.unlink(missing_ok=True)
+
+
+def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, verbose,
+                  callbacks) -> Run:
+    config_path = run.dir / "config.json"
     if force:
         for name in ("status.json", "model.keras", "history.csv"):
             (run.dir / name).unlink(missing_ok=True)
         for sub in ("backup", "snapshots", "logs"):
             shutil.rmtree(run.dir / sub, ignore_errors=True)
+    _remove_temporaries(run.dir)
     fileio.write_json(config_path, config.to_dict())
 
     keras.utils.set_random_seed(config.seed)
@@ -141,13 +178,6 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         import tensorflow as tf  # the TensorFlow backend only
 
         tf.config.experimental.enable_op_determinism()
-
-    train_set = data.load(config.data, "train", image_size=config.image_size,
-                          max_images=config.max_images, seed=config.seed)
-    test_set = data.load(config.data, "test", image_size=config.image_size,
-                         max_images=config.max_test_images, seed=config.seed)
-    if len(train_set) == 0:
-        raise ValueError(f"dataset {config.data!r} has no training images")
 
     snapshots_dir = run.dir / "snapshots"
     snapshots_dir.mkdir(exist_ok=True)
@@ -177,7 +207,8 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
                 accelerate.build_for_strategy(model, train_set.images.shape[1:])
                 if accelerate.tf_config():
                     accelerate.fix_multiworker_logs(model)
-        first_epoch = _completed_epochs(run.dir / "backup")
+        resumed = _resume(run, model)
+        first_epoch = resumed.epoch if resumed else 0
         path, message = device_data.choose(config.input_path, train_set.images.nbytes, replicas)
         if message:
             print(message)
@@ -190,32 +221,47 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
                 train_set.images, global_batch, shuffle=True, seed=config.seed,
                 flip=config.flip, drop_remainder=drop, first_epoch=first_epoch,
                 backend="tf" if keras.backend.backend() == "tensorflow" else "numpy")
-        _trim_history(run.dir, first_epoch)
         extra_callbacks, callbacks = list(callbacks), [
             StopOnNaN(config.learning_rate, precision),
-            keras.callbacks.BackupAndRestore(str(run.dir / "backup"), delete_checkpoint=True,
-                                             double_checkpoint=True),
             EpochTiming(steps * global_batch),
             EpochSnapshots(snapshot_images, config.snapshot_schedule(), snapshots_dir),
-            keras.callbacks.CSVLogger(str(run.dir / "history.csv"), append=True),
+            EpochCommit(run.dir, resumed.history if resumed else [],
+                        {"epoch": resumed.epoch, "weights": resumed.weights.name}
+                        if resumed else None),
         ]
         if keras.backend.backend() == "tensorflow" and _tensorboard_available():
             callbacks.append(keras.callbacks.TensorBoard(str(run.dir / "logs"), write_graph=False,
                                                          profile_batch=0))
         callbacks.extend(extra_callbacks)
         start = time.perf_counter()
+        initial_epoch = resumed.epoch if resumed else 0
         try:
-            model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
-                      verbose=_choose_verbose(verbose))
+            if initial_epoch < config.epochs:
+                model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
+                          verbose=_choose_verbose(verbose), initial_epoch=initial_epoch)
         except Exception as err:
             if is_out_of_memory(err) and not isinstance(err, TrainingStopped):
                 raise OutOfMemoryError(out_of_memory_message(
                     config.model, config.image_size, batch_size, replicas)) from err
+            if is_disk_full(err):
+                raise _disk_full(run, err) from err
             raise
         elapsed = time.perf_counter() - start
         device_data.uninstall(model)
-        with fileio.atomic_path(run.dir / "model.keras") as tmp:
-            model.save(tmp)
+        if not all(np.isfinite(w).all() for w in model.get_weights()):
+            raise NonFiniteLossError(
+                "training stopped: the model's weights are not finite numbers (the training "
+                "diverged). Lower the learning rate (--learning-rate); a new learning rate is "
+                "a new experiment: train into another run directory (or add --force to "
+                "replace this one). This run is not marked finished.")
+        try:
+            with fileio.atomic_path(run.dir / "model.keras") as tmp:
+                model.save(tmp)
+        except Exception as err:
+            if is_disk_full(err):
+                raise _disk_full(run, err) from err
+            raise
+        kill_point("model", config.epochs)
     finally:
         keras.config.set_dtype_policy(previous_policy)
 
@@ -235,6 +281,8 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         "last_session_seconds": round(elapsed, 3),
         "final_loss": history[-1]["loss"] if history else None,
     })
+    kill_point("status", config.epochs)
+    shutil.rmtree(run.dir / "backup", ignore_errors=True)  # only once the run is safe
     return run
 
 
@@ -242,29 +290,70 @@ def _tensorboard_available() -> bool:
     return importlib.util.find_spec("tensorboard") is not None
 
 
-def _completed_epochs(backup_dir: Path) -> int:
-    """Epochs completed according to Keras' BackupAndRestore state (0 when none)."""
-    meta = backup_dir / "training_metadata.json"
-    try:
-        return int(json.loads(meta.read_text())["epoch"])
-    except (OSError, ValueError, KeyError):
-        return 0
+def _disk_full(run: Run, err: BaseException) -> DiskFullError:
+    done = read_backup(run.dir)
+    where = (f"it resumes from epoch {done[0].epoch}, the last one saved" if done else
+             "it starts again from epoch 0")
+    return DiskFullError(
+        f"the disk is full: could not save the run {run.dir} ({type(err).__name__}: {err}). "
+        f"Free some space (or train into a run directory on another disk), then run the "
+        f"same command again: {where}.")
 
 
-def _trim_history(run_dir: Path, completed: int) -> None:
-    """Drop history rows of epochs that the backup does not hold (a kill between the
-    backup and the CSV row, or after the row), so a resumed run has one row per epoch."""
-    path = run_dir / "history.csv"
-    if not path.exists():
+def _resume(run: Run, model):
+    """Load the last committed epoch of ``run``'s backup into ``model`` (weights and
+    optimizer); ``None`` when there is none. A weights file that cannot be read falls back to
+    the previous epoch's (with a warning); when none can be read, :class:`RunFileError`
+    says what to do. History rows and snapshots past the epoch resumed from are removed: the
+    epochs after it are trained, and written, again."""
+    states = read_backup(run.dir)
+    problems = []
+    for state in states:
+        try:
+            _load_weights(model, state.weights)
+        except Exception as err:  # noqa: BLE001 - h5py and Keras raise many kinds
+            problems.append(f"{state.weights.name} (epoch {state.epoch}): "
+                            f"{type(err).__name__}: {str(err)[:300]}")
+            continue
+        if problems:
+            print(f"warning: {problems[0]} cannot be read; resuming {run.dir} from epoch "
+                  f"{state.epoch}, the previous good state", file=sys.stderr)
+        _redo_after(run, state)
+        return state
+    if problems:
+        raise RunFileError(
+            f"the training backup in {run.dir / 'backup'} cannot be read: "
+            f"{'; '.join(problems)}. Nothing older is left to resume from: "
+            + FORCE_TODO.format(dir=run.dir))
+    _redo_after(run, None)
+    return None
+
+
+def _load_weights(model, path: Path) -> None:
+    if not path.is_file():
+        raise FileNotFoundError(f"missing file {path}")
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    if path.name.endswith(".weights.h5"):
+        model.load_weights(str(path))
         return
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    if not rows:
-        return
-    header, body = rows[0], rows[1:]
-    keep = [r for r in body if r and is_number(r[0]) and int(float(r[0])) < completed]
-    if len(keep) == len(body):
-        return
-    text = io.StringIO()
-    csv.writer(text).writerows([header] + keep if keep else [])
-    fileio.write_bytes(path, text.getvalue().encode())
+    with fileio.atomic_path(path.with_name("legacy.weights.h5"), suffix=".weights.h5") as tmp:
+        shutil.copyfile(path, tmp)  # Keras reads weights only from a *.weights.h5 name
+        model.load_weights(str(tmp))
+
+
+def _redo_after(run: Run, state) -> None:
+    """history.csv and snapshots agree with ``state`` (the epoch resumed from, or none)."""
+    from colorization.runs import write_history
+
+    epoch = state.epoch if state else 0
+    rows = state.history if state else []
+    if state is not None or (run.dir / "history.csv").exists():
+        write_history(run.dir, rows)
+    for snap in (run.dir / "snapshots").glob("epoch_*.npz"):
+        try:
+            later = int(snap.stem.split("_")[1]) > epoch
+        except (IndexError, ValueError):
+            continue
+        if later:
+            snap.unlink(missing_ok=True)

@@ -53,8 +53,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import importlib.abc
-import importlib.machinery
 import json
 import os
 import platform
@@ -64,25 +62,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import workers  # noqa: E402  (bench/workers.py: the TensorFlow guard shared with train_speed)
+
 DEFAULT_MODELS = "autoencoder,zhang_full,zhang_animals"
-
-
-class _RefuseTensorFlow(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import tensorflow`` raises ImportError, as on a machine where it is not installed.
-
-    ``find_spec`` answers with a spec without origin (so ``importlib.util.find_spec``, which
-    torch._dynamo calls at import, still works) whose loading fails."""
-
-    def find_spec(self, name, path, target=None):
-        if name == "tensorflow" or name.startswith(("tensorflow.", "tf_keras")):
-            return importlib.machinery.ModuleSpec(name, self)
-        return None
-
-    def create_module(self, spec):
-        raise ImportError(f"bench/gpu.py runs without TensorFlow (refused: {spec.name})")
-
-    def exec_module(self, module):  # never reached
-        raise ImportError("TensorFlow refused")
 
 
 def _parse(argv):
@@ -132,7 +116,7 @@ if ARGS is not None:
     if ARGS.cpu:
         os.environ["JAX_PLATFORMS"] = "cpu"
     if not ARGS.allow_tensorflow:
-        sys.meta_path.insert(0, _RefuseTensorFlow())
+        sys.meta_path.insert(0, workers.RefuseTensorFlow())
     if os.environ.setdefault("KERAS_BACKEND", "jax") != "jax":
         sys.exit(f"bench/gpu.py needs KERAS_BACKEND=jax, not {os.environ['KERAS_BACKEND']}")
     # Share the card with PyTorch in the same process: allocate on demand, not 75% upfront.

@@ -35,6 +35,7 @@ from colorization.callbacks import (
 from colorization.runs import (
     FORCE_TODO,
     Run,
+    RunBusyError,
     RunConfig,
     RunFileError,
     is_disk_full,
@@ -124,6 +125,9 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     config.validate()
     run = Run(run_dir)
     if not force and _reusable(run, config):
+        if (run.dir / "backup").exists():  # a kill between status.json and its removal
+            with contextlib.suppress(RunBusyError), lock_run_dir(run.dir):
+                shutil.rmtree(run.dir / "backup", ignore_errors=True)
         return run
     train_set = data.load(config.data, "train", image_size=config.image_size,
                           max_images=config.max_images, seed=config.seed)
@@ -203,7 +207,7 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
             flip=config.flip, drop_remainder=replicas > 1,
         )
         resumed = _resume(run, model)
-        _skip_epochs(dataset, resumed.epoch if resumed else 0)
+        dataset, steps_per_epoch = _resumable(dataset, resumed.epoch if resumed else 0)
         extra_callbacks, callbacks = list(callbacks), [
             StopOnNaN(config.learning_rate, config.precision),
             EpochTiming(len(train_set)),
@@ -221,7 +225,8 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
         try:
             if initial_epoch < config.epochs:
                 model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
-                          verbose=_choose_verbose(verbose), initial_epoch=initial_epoch)
+                          verbose=_choose_verbose(verbose), initial_epoch=initial_epoch,
+                          steps_per_epoch=steps_per_epoch)
         except Exception as err:
             if is_out_of_memory(err) and not isinstance(err, TrainingStopped):
                 raise OutOfMemoryError(out_of_memory_message(
@@ -338,15 +343,25 @@ def _redo_after(run: Run, state) -> None:
             snap.unlink(missing_ok=True)
 
 
-def _skip_epochs(dataset, epochs: int) -> None:
-    """Advance a reshuffling dataset past ``epochs`` epochs, so a resumed run sees the same
-    batch order as one that never stopped (tf.data draws each epoch's shuffle seed when an
-    iterator is made; :class:`colorization.pipeline.ArrayBatches` from its epoch count)."""
-    if epochs <= 0:
-        return
+def _resumable(dataset, epochs_done: int):
+    """``(dataset, steps_per_epoch)`` that gives epoch ``epochs_done + 1`` the batches (and
+    batch order) a run that never stopped would give it, so a resumed run ends with the same
+    weights.
+
+    A reshuffling tf.data dataset draws each epoch's order when it is iterated, and Keras
+    iterates a copy of it: it is repeated here (one repetition an epoch, each reshuffled)
+    and the epochs already done are skipped through (in memory, no training: seconds for
+    tens of epochs). :class:`colorization.pipeline.ArrayBatches` takes its order from its
+    epoch count, which is advanced.
+    """
     if isinstance(dataset, pipeline.ArrayBatches):
-        for _ in range(epochs):
+        for _ in range(epochs_done):
             dataset.on_epoch_end()
-        return
-    for _ in range(epochs):
-        iter(dataset)
+        return dataset, None
+    steps = int(dataset.cardinality())
+    if steps <= 0:  # unknown or infinite: leave it to Keras
+        return dataset, None
+    dataset = dataset.repeat()
+    if epochs_done:
+        dataset = dataset.skip(epochs_done * steps)
+    return dataset, steps

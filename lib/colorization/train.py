@@ -32,7 +32,13 @@ from colorization.callbacks import (
     kill_point,
     out_of_memory_message,
 )
-from colorization.run_state import FORCE_TODO, is_disk_full, lock_run_dir, read_backup
+from colorization.run_state import (
+    FORCE_TODO,
+    RunBusyError,
+    is_disk_full,
+    lock_run_dir,
+    read_backup,
+)
 from colorization.runs import Run, RunConfig, RunFileError, save_npz
 
 __all__ = ["DiskFullError", "NonFiniteLossError", "OutOfMemoryError", "Run", "RunConfig",
@@ -123,6 +129,9 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
         run_dir = accelerate.worker_run_dir(run_dir)  # only the chief writes the run
     run = Run(run_dir)
     if not force and _reusable(run, config):
+        if (run.dir / "backup").exists():  # a kill between status.json and its removal
+            with contextlib.suppress(RunBusyError), lock_run_dir(run.dir):
+                shutil.rmtree(run.dir / "backup", ignore_errors=True)
         return run
     train_set = data.load(config.data, "train", image_size=config.image_size,
                           max_images=config.max_images, seed=config.seed)
@@ -221,6 +230,7 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
                 train_set.images, global_batch, shuffle=True, seed=config.seed,
                 flip=config.flip, drop_remainder=drop, first_epoch=first_epoch,
                 backend="tf" if keras.backend.backend() == "tensorflow" else "numpy")
+        dataset, steps_per_epoch = _resumable(dataset, first_epoch)
         extra_callbacks, callbacks = list(callbacks), [
             StopOnNaN(config.learning_rate, precision),
             EpochTiming(steps * global_batch),
@@ -238,7 +248,8 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
         try:
             if initial_epoch < config.epochs:
                 model.fit(dataset, epochs=config.epochs, callbacks=callbacks, shuffle=False,
-                          verbose=_choose_verbose(verbose), initial_epoch=initial_epoch)
+                          verbose=_choose_verbose(verbose), initial_epoch=initial_epoch,
+                          steps_per_epoch=steps_per_epoch)
         except Exception as err:
             if is_out_of_memory(err) and not isinstance(err, TrainingStopped):
                 raise OutOfMemoryError(out_of_memory_message(
@@ -357,3 +368,25 @@ def _redo_after(run: Run, state) -> None:
             continue
         if later:
             snap.unlink(missing_ok=True)
+
+
+def _resumable(dataset, epochs_done: int):
+    """``(dataset, steps_per_epoch)`` that gives epoch ``epochs_done + 1`` the batches (and
+    batch order) a run that never stopped would give it, so a resumed run ends with the same
+    weights.
+
+    A reshuffling tf.data dataset draws each epoch's order when it is iterated, and Keras
+    iterates a copy of it: it is repeated here (one repetition an epoch, each reshuffled)
+    and the epochs already done are skipped through (in memory, no training: seconds for
+    tens of epochs). The NumPy and JAX feeds take their order from the epoch count they were
+    made with (``first_epoch``).
+    """
+    if not hasattr(dataset, "element_spec"):  # the NumPy and JAX feeds: first_epoch did it
+        return dataset, None
+    steps = int(dataset.cardinality())
+    if steps <= 0:  # unknown or infinite: leave it to Keras
+        return dataset, None
+    dataset = dataset.repeat()
+    if epochs_done:
+        dataset = dataset.skip(epochs_done * steps)
+    return dataset, steps

@@ -153,6 +153,7 @@ def test_colorize_memory_is_bounded_per_pixel(model_path):
                          capture_output=True, text=True, env=env, timeout=600, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     m = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"colorize {h}x{w}: {(m['peak'] - m['before']) / (h * w):.1f} bytes a pixel")
     assert m["peak"] - m["before"] < 40 * h * w, m
 
 

@@ -30,7 +30,7 @@ BYTES_PER_PIXEL = 24
 """Peak memory of colourising one image, per pixel, beyond the network (measured: about 24 for the
 24-megapixel JPEG: the decoded input, the output and the PNG being encoded)."""
 
-BAND_ROWS = 256  # rows of the full-resolution image converted to Lab at a time
+BAND_PIXELS = 1 << 18  # pixels of the full-resolution image converted to Lab at a time
 
 _OUTPUT_NAME = re.compile(r".+_color(_\d+)?\.png$", re.IGNORECASE)
 
@@ -111,9 +111,9 @@ def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
     post-processing), so every detail of the input's luminance is kept.
 
     Memory: the network runs at its input size; the full-resolution Lab maths runs in bands
-    of :data:`BAND_ROWS` rows, so the peak beyond the network is the input and output (uint8,
-    6 bytes a pixel) plus a band. ``ValueError`` when the model predicts non-finite ab (a
-    diverged model: no image is made from it).
+    of about :data:`BAND_PIXELS` pixels, so the peak beyond the network is the input and
+    output (uint8, 6 bytes a pixel) plus a band. ``ValueError`` when the model predicts
+    non-finite ab (a diverged model: no image is made from it).
     """
     h, w = rgb.shape[:2]
     mh, mw = colorizer.image_shape
@@ -124,12 +124,14 @@ def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
         raise ValueError("the model predicts NaN or infinite colours: its training diverged. "
                          "Train it again with a lower learning rate (--learning-rate)")
     x_lo, x_hi, fx = _linear_weights(w, mw)
+    y_lo_all, y_hi_all, fy_all = _linear_weights(h, mh)
     fx = fx[None, :, None]
     out = np.empty((h, w, 3), np.uint8)
-    for top in range(0, h, BAND_ROWS):
-        bottom = min(h, top + BAND_ROWS)
-        y_lo, y_hi, fy = _linear_weights(h, mh)
-        y_lo, y_hi, fy = y_lo[top:bottom], y_hi[top:bottom], fy[top:bottom, None, None]
+    band_rows = max(1, BAND_PIXELS // w)
+    for top in range(0, h, band_rows):
+        bottom = min(h, top + band_rows)
+        y_lo, y_hi = y_lo_all[top:bottom], y_hi_all[top:bottom]
+        fy = fy_all[top:bottom, None, None]
         rows = ab[y_lo] * (1 - fy) + ab[y_hi] * fy  # (band, mw, 2)
         band_ab = rows[:, x_lo] * (1 - fx) + rows[:, x_hi] * fx  # (band, w, 2)
         lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb[top:bottom]))[..., :1]

@@ -35,11 +35,13 @@ def _add_train(sub):
     p.add_argument("--out", required=True, help="run directory to write")
     p.add_argument("--image-size", type=int, default=100)
     p.add_argument("--max-images", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="default: 32 on a CPU, the network's GPU batch on a GPU")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--precision", default="float32",
-                   choices=["float32", "mixed_float16", "mixed_bfloat16"])
+    p.add_argument("--precision", default="auto",
+                   choices=["auto", "float32", "mixed_float16", "mixed_bfloat16"],
+                   help="default auto: bf16 mixed precision on a GPU, float32 on a CPU")
     p.add_argument("--strategy", default="auto",
                    choices=["auto", "none", "mirrored", "multiworker"])
     p.add_argument("--flip", action="store_true", help="random left-right flips")

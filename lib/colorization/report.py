@@ -116,11 +116,15 @@ def _backend() -> str:
     return os.environ.get("KERAS_BACKEND", "tensorflow")
 
 
-def data_used() -> dict[str, list[str]]:
-    """``{run name: [dataset, data source]}`` from every finished run's ``status.json``."""
+def data_used(profile: str | None = None) -> dict[str, list[str]]:
+    """``{run name: [dataset, data source]}`` from every finished run's ``status.json``
+    (runs directly under ``runs/``, and those of ``profile`` in ``runs/<profile>/``; every
+    profile's when none is given)."""
     out = {}
     root = paths.runs_dir()
-    for status in sorted(root.glob("*/status.json")) if root.is_dir() else []:
+    patterns = ["*/status.json", f"{profile}/*/status.json" if profile else "*/*/status.json"]
+    found = sorted({p for pattern in patterns for p in root.glob(pattern)}) if root.is_dir() else []
+    for status in found:
         try:
             value = json.loads(status.read_text())
         except (OSError, ValueError):
@@ -132,7 +136,7 @@ def data_used() -> dict[str, list[str]]:
 
 def environment(profile: str | None = None) -> dict:
     """Where and how the report was made: date, commit, machine, backend, profile, data."""
-    used = data_used()
+    used = data_used(profile)
     return {
         "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(paths.project_root()),

@@ -42,3 +42,15 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(base / "runs"))
     monkeypatch.setenv("COLORIZATION_HOME", str(base / "home"))
     monkeypatch.setenv("COLORIZATION_DATA", "synthetic")
+
+
+KAGGLE_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",
+              "XDG_CONFIG_HOME")
+
+
+def isolate_kaggle(monkeypatch, home, *extra_vars):
+    """HOME at ``home`` (created) and no Kaggle credential in the environment."""
+    home.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    for var in KAGGLE_ENV + extra_vars:
+        monkeypatch.delenv(var, raising=False)

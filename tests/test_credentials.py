@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import isolate_kaggle
 
 from colorization import cli, data, download, paths
 
@@ -25,11 +26,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01-data-and-lab.
 def no_token(tmp_path, monkeypatch):
     """HOME in tmp_path, no token anywhere, no network."""
     home = tmp_path / "userhome"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for var in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",
-                "XDG_CONFIG_HOME"):
-        monkeypatch.delenv(var, raising=False)
+    isolate_kaggle(monkeypatch, home)
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "data"))
 
     def no_network(*args, **kwargs):

@@ -7,6 +7,7 @@ import shutil
 import zipfile
 
 import pytest
+from conftest import isolate_kaggle
 from test_data import _img, _write_zip
 
 from colorization import cli, data, download, paths, prepare
@@ -14,12 +15,7 @@ from colorization import cli, data, download, paths, prepare
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for var in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",
-                "XDG_CONFIG_HOME", "COLORIZATION_DATA"):
-        monkeypatch.delenv(var, raising=False)
+    isolate_kaggle(monkeypatch, tmp_path / "home", "COLORIZATION_DATA")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(download, "RETRY_PAUSES", (0.0,))
 

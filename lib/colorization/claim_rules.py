@@ -134,10 +134,14 @@ def losses_similar(ev):
                                               f"by {100 * rel:.0f} % ({mse:.2f} vs {sl1:.2f})")
 
 
+def _more_saturated(ev, first, second, labels) -> tuple[bool, str]:
+    """``first``'s chroma ratio above ``second``'s by more than 0.02 (noise)."""
+    a, b = ev.m(first, "chroma_ratio"), ev.m(second, "chroma_ratio")
+    return a > b + 0.02, f"chroma ratio {labels[0]} {a:.2f} vs {labels[1]} {b:.2f}"
+
+
 def mse_more_saturated(ev):
-    mse = ev.m("cnn-fruits-mse", "chroma_ratio")
-    sl1 = ev.m("cnn-fruits-smoothl1", "chroma_ratio")
-    return mse > sl1 + 0.02, f"chroma ratio MSE {mse:.2f} vs SmoothL1 {sl1:.2f}"
+    return _more_saturated(ev, "cnn-fruits-mse", "cnn-fruits-smoothl1", ("MSE", "SmoothL1"))
 
 
 def sl1_less_confusion(ev):
@@ -205,9 +209,7 @@ def ae_10_epochs(ev):
 
 
 def ae_animals_less_desaturated(ev):
-    sl1 = ev.m("ae-animals-smoothl1", "chroma_ratio")
-    mse = ev.m("ae-animals-mse", "chroma_ratio")
-    return sl1 > mse + 0.02, f"chroma ratio SmoothL1 {sl1:.2f} vs MSE {mse:.2f}"
+    return _more_saturated(ev, "ae-animals-smoothl1", "ae-animals-mse", ("SmoothL1", "MSE"))
 
 
 def ae_animals_stains(ev):

@@ -17,6 +17,10 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 # auto: paper on a GPU machine with the Kaggle data, else quick (announced). Or paper|quick|smoke.
 PROFILE ?= auto
 PYTEST_ARGS ?=
+# Unit tests run in parallel processes (pytest-xdist): one per core, 2 to 4. TEST_WORKERS=0 runs
+# them in this process (e.g. for pdb).
+TEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); \
+	[ "$$n" -gt 4 ] && n=4; [ "$$n" -lt 2 ] && n=2; echo $$n)
 # GPU=auto: install the CUDA builds when `nvidia-smi` sees an NVIDIA GPU; GPU=1 always; GPU=0 never.
 GPU ?= auto
 # The supported Python versions (pyproject.toml's requires-python); the locks are resolved for
@@ -138,7 +142,7 @@ download-size: ## What installing LAYERS (default "test jax", what `make test` i
 test: test-unit test-notebooks ## Run every test: unit tests, then nbval over the notebooks (smoke profile)
 
 test-unit: $(INSTALLED) ## Unit tests only
-	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on errors and on changed NBVAL_CHECK_OUTPUT cells
 	COLORIZATION_PROFILE=smoke COLORIZATION_DATA=synthetic \

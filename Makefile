@@ -142,7 +142,7 @@ download-size: ## What installing LAYERS (default "test jax", what `make test` i
 test: test-unit test-notebooks ## Run every test: unit tests, then nbval over the notebooks (smoke profile)
 
 test-unit: $(INSTALLED) ## Unit tests only
-	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on errors and on changed NBVAL_CHECK_OUTPUT cells
 	COLORIZATION_PROFILE=smoke COLORIZATION_DATA=synthetic \

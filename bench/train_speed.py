@@ -25,10 +25,9 @@ side, ratio = Keras median / best PyTorch median.
 Backend: TensorFlow unless ``KERAS_BACKEND`` says otherwise. Keras variants (profiling):
 ``project`` (the library's settings, the one the ratio is about), ``xla`` (``jit_compile=
 True``), ``nojit`` (``jit_compile=False``), ``onednn-off`` (``TF_ENABLE_ONEDNN_OPTS=0``),
-``inter1`` (one inter-op thread), ``dilated-conv`` (TensorFlow: stride-1 dilated convs
-through :func:`fast_dilated_conv2d` instead of TensorFlow's space-to-batch rewrite, a change
-proposed for the library, measured here by patching Keras' TensorFlow ``conv``); join several
-with ``+`` (``xla+inter1``).
+``inter1`` (one inter-op thread), ``keras-conv`` (the library's convolution rewrite for
+TensorFlow on a CPU turned off, :mod:`colorization.conv`: every convolution and its gradients
+as Keras and TensorFlow run them); join several with ``+`` (``xla+inter1``).
 """
 
 from __future__ import annotations
@@ -56,7 +55,7 @@ KERAS_VARIANTS = {  # name -> (worker flags, environment)
     "nojit": (["--jit-compile", "false"], {}),
     "onednn-off": ([], {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "inter1": (["--inter-op-threads", "1"], {}),
-    "dilated-conv": (["--fast-dilated-conv"], {}),
+    "keras-conv": (["--keras-conv"], {}),
 }
 
 
@@ -81,8 +80,10 @@ def keras_worker(args) -> None:
     runtime.quiet()  # TensorFlow imported quietly, before keras does
     import keras
 
-    if args.fast_dilated_conv:
-        _patch_dilated_conv()
+    if args.keras_conv:  # the library's rewrite off (colorization.conv), for comparison
+        from colorization import conv
+
+        conv.Conv2D._tf_cpu_rewrite = lambda self, shape: False
 
     # The library's training entry points (the same calls as colorization.train.train).
     from colorization import pipeline
@@ -143,67 +144,6 @@ def keras_worker(args) -> None:
 
     model.fit(dataset, epochs=1, steps_per_epoch=10**9, callbacks=[Trials()], shuffle=False,
               verbose=0)
-
-
-def fast_dilated_conv2d(x, kernel, dilation: int):
-    """TensorFlow, NHWC, stride 1, ``same`` padding, odd square kernel: a dilated conv whose
-    forward pass is one native dilated ``Conv2D`` (oneDNN runs it directly) and whose
-    gradients are a dilated conv of the output gradient with the flipped kernel (input) and
-    one matmul per kernel tap (kernel). Same values as ``tf.nn.convolution(...,
-    dilations=d)``, which TensorFlow rewrites as SpaceToBatchND + conv + BatchToSpaceND on a
-    CPU (its CPU kernels have no dilated backward pass), padding the 13x13 map of Zhang's
-    dilated blocks at 100x100 and reshuffling it twice per conv and per gradient."""
-    import tensorflow as tf
-
-    d = int(dilation)
-
-    @tf.custom_gradient
-    def conv(x, kernel):
-        def forward(inputs, w):
-            return tf.raw_ops.Conv2D(input=inputs, filter=w, strides=[1, 1, 1, 1],
-                                     padding="SAME", dilations=[1, d, d, 1])
-
-        def grad(dy):
-            flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
-            dx = forward(dy, flipped)
-            k = kernel.shape[0]
-            pad = d * (k - 1) // 2
-            xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
-            h, w = tf.shape(x)[1], tf.shape(x)[2]
-            dy2 = tf.reshape(dy, [-1, dy.shape[-1]])
-            taps = [tf.matmul(tf.reshape(xp[:, i * d:i * d + h, j * d:j * d + w, :],
-                                         [-1, x.shape[-1]]), dy2, transpose_a=True)
-                    for i in range(k) for j in range(k)]
-            return dx, tf.reshape(tf.stack(taps), tf.shape(kernel))
-
-        return forward(x, kernel), grad
-
-    # tensors, not variables: the gradient of the variable read is TensorFlow's own
-    return conv(tf.convert_to_tensor(x), tf.convert_to_tensor(kernel))
-
-
-def _patch_dilated_conv() -> None:
-    """Route Keras' TensorFlow ``conv`` through :func:`fast_dilated_conv2d` where it applies."""
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        return
-    from keras.src.backend.tensorflow import nn as tf_nn
-
-    original = tf_nn.conv
-
-    def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-        rates = {dilation_rate} if isinstance(dilation_rate, int) else set(dilation_rate)
-        steps = {strides} if isinstance(strides, int) else set(strides)
-        fmt = data_format or keras.config.image_data_format()
-        k = tuple(kernel.shape[:-2])
-        if (len(inputs.shape) == 4 and fmt == "channels_last" and padding.lower() == "same"
-                and steps == {1} and len(rates) == 1 and rates != {1}
-                and k[0] == k[1] and k[0] % 2 == 1):
-            return fast_dilated_conv2d(inputs, kernel, rates.pop())
-        return original(inputs, kernel, strides, padding, data_format, dilation_rate)
-
-    tf_nn.conv = conv
 
 
 def _tf_settings() -> dict:
@@ -298,7 +238,7 @@ def main(argv=None) -> int:
                    help=argparse.SUPPRESS)
     p.add_argument("--inter-op-threads", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
-    p.add_argument("--fast-dilated-conv", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--keras-conv", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.keras_worker:
         args.model = args.keras_worker

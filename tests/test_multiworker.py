@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,12 +11,16 @@ import numpy as np
 import pytest
 
 from colorization import accelerate
+from colorization.run_state import read_backup
+
+# Both cluster tests share the uninterrupted reference run: one pytest-xdist worker runs them.
+pytestmark = pytest.mark.xdist_group("multiworker")
 
 _WORKER = """
 import json, sys
 import numpy as np
 from colorization.train import RunConfig, train
-cfg = RunConfig(model="autoencoder_small", epochs=2, image_size=16, max_images=32,
+cfg = RunConfig(model="autoencoder_small", epochs=3, image_size=16, max_images=32,
                 max_test_images=4, batch_size=8, snapshot_images=1, snapshot_epochs=[1],
                 strategy="multiworker", precision="float32")
 run = train(cfg, sys.argv[1], verbose=0)
@@ -36,39 +41,87 @@ def _free_ports(n):
     return ports
 
 
-def test_two_workers_train_the_same_weights_and_only_the_chief_writes(tmp_path):
+def _cluster(base, kill_worker_1_at=None):
+    """Two workers training ``base/run`` (worker i's temporary folder: ``base/tmp{i}``), as
+    two machines would with the README's commands; ``[(returncode, stdout, stderr)] * 2``."""
     cluster = {"worker": [f"127.0.0.1:{p}" for p in _free_ports(2)]}
-    run_dir = tmp_path / "run"
     procs = []
     for i in range(2):
-        tmp = tmp_path / f"tmp{i}"
-        tmp.mkdir()
+        tmp = base / f"tmp{i}"
+        tmp.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, KERAS_BACKEND="tensorflow", TMPDIR=str(tmp),
                    TF_CONFIG=json.dumps({"cluster": cluster,
                                          "task": {"type": "worker", "index": i}}))
-        procs.append(subprocess.Popen([sys.executable, "-c", _WORKER, str(run_dir)], env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env.pop("COLORIZATION_TEST_KILL_AT", None)
+        if i == 1 and kill_worker_1_at:
+            env["COLORIZATION_TEST_KILL_AT"] = kill_worker_1_at
+        procs.append(subprocess.Popen([sys.executable, "-c", _WORKER, str(base / "run")],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       text=True))
     results = []
     try:
         for p in procs:
             out, err = p.communicate(timeout=400)
-            assert p.returncode == 0, err[-3000:]
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            results.append((p.returncode, out, err))
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    chief, worker = results
+    return results
+
+
+def _finished(result) -> dict:
+    returncode, out, err = result
+    assert returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    base = tmp_path_factory.mktemp("uninterrupted")
+    return base, [_finished(r) for r in _cluster(base)]
+
+
+def test_two_workers_train_the_same_weights_and_only_the_chief_writes(uninterrupted):
+    base, (chief, worker) = uninterrupted
+    run_dir = base / "run"
     assert chief["state"] == worker["state"] == "finished"
     assert chief["replicas"] == worker["replicas"] == 2
     assert chief["dir"] == str(run_dir)
-    assert worker["dir"].startswith(str(tmp_path / "tmp1")), worker["dir"]
+    assert worker["dir"].startswith(str(base / "tmp1")), worker["dir"]
     assert (run_dir / "model.keras").exists() and (run_dir / "status.json").exists()
-    assert not list((tmp_path / "tmp0").iterdir())  # the chief writes no temporary copy
+    assert not list((base / "tmp0").iterdir())  # the chief writes no temporary copy
     for a, b in zip(chief["weights"], worker["weights"], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    assert chief["losses"] == worker["losses"] and len(chief["losses"]) == 2
+    assert chief["losses"] == worker["losses"] and len(chief["losses"]) == 3
+
+
+def test_a_lost_worker_stops_the_cluster_clearly_and_both_resume_the_same_epoch(
+        tmp_path, uninterrupted):
+    """Worker 1 is killed in epoch 2 after the chief committed it but before it did: the
+    chief stops with a message saying what to do (not a hang, not a bare TensorFlow error);
+    restarted, both workers resume from epoch 1, the last one they both completed, and end
+    with the uninterrupted run's losses and weights."""
+    chief_result, worker_result = _cluster(tmp_path, kill_worker_1_at="weights_start:2")
+    assert worker_result[0] == -signal.SIGKILL
+    returncode, _, err = chief_result
+    assert returncode != 0
+    assert "WorkerLostError: another worker of the cluster stopped during training" in err
+    assert "the last completed epoch (2) is kept in" in err
+    assert "Start every worker again with the same command" in err
+    run_dir = tmp_path / "run"
+    (worker_dir,) = (tmp_path / "tmp1").glob("colorization-worker1-*")  # its copy of the run
+    assert read_backup(run_dir)[0].epoch == 2 and read_backup(worker_dir)[0].epoch == 1
+
+    chief_result, worker_result = _cluster(tmp_path)
+    chief, worker = _finished(chief_result), _finished(worker_result)
+    assert "resumes from epoch 1 too, not 2" in chief_result[2]
+    _, (reference, _) = uninterrupted
+    assert chief["losses"] == worker["losses"] == reference["losses"]
+    for a, b, c in zip(chief["weights"], worker["weights"], reference["weights"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+    assert not (run_dir / "backup").exists() and not (worker_dir / "backup").exists()
 
 
 def test_chief_and_bad_tf_config(monkeypatch):

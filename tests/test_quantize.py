@@ -17,9 +17,10 @@ def _cells_reached_by_all_8bit_srgb() -> set[tuple[int, int]]:
         r, g, b = np.meshgrid(np.arange(red, red + 16, dtype=np.uint8), v, v, indexing="ij")
         rgb = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=-1)
         ab = color.to_numpy(color.rgb_uint8_to_lab(rgb))[:, 1:]
-        grid = np.round(ab / 10.0).astype(np.int64) + 64  # a, b in [-128, 127] -> [51, 77]
-        codes = np.unique(grid[:, 0] * 256 + grid[:, 1])  # one integer per cell: a fast unique
-        cells.update(zip(((codes // 256 - 64) * 10).tolist(), ((codes % 256 - 64) * 10).tolist()))
+        cell = np.round(ab / 10.0).astype(np.int64) + 64  # ab/10 in [-13, 13]: 51..77
+        codes = np.unique(cell[:, 0] * 256 + cell[:, 1])  # one integer a cell: a fast unique
+        a, b = (codes // 256 - 64) * 10, (codes % 256 - 64) * 10
+        cells.update(zip(a.tolist(), b.tolist(), strict=True))
     return cells
 
 

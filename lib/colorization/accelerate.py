@@ -135,3 +135,39 @@ def fix_multiworker_logs(model: keras.Model) -> None:
         return {k: tf.reshape(v, [1]) for k, v in logs.items()}
 
     model.train_step = train_step
+
+
+def common_epoch(epoch: int) -> int:
+    """Inside a ``MultiWorkerMirroredStrategy`` scope: the lowest of the epochs that every
+    worker of the cluster passes in (a collective: every worker must call it)."""
+    import tensorflow as tf  # the TensorFlow backend only
+
+    strategy = tf.distribute.get_strategy()
+    mine = strategy.run(lambda: tf.constant([float(epoch)]))
+    return int(tf.reduce_min(strategy.gather(mine, axis=0)).numpy())
+
+
+class WorkerLostError(RuntimeError):
+    """Another worker of a ``TF_CONFIG`` cluster stopped during training."""
+
+    def __init__(self, run_dir, done, err: BaseException):
+        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+        where = (f"the last completed epoch ({done[0].epoch}) is kept in {run_dir}/backup"
+                 if done else "no epoch was completed yet")
+        super().__init__(
+            f"another worker of the cluster stopped during training ({type(err).__name__}: "
+            f"{first}). Nothing completed is lost: {where}. Start every worker again with the "
+            f"same command and TF_CONFIG: they resume from the last epoch they all completed.")
+
+
+def is_worker_lost(err: BaseException) -> bool:
+    """True when TensorFlow aborted a collective of a ``TF_CONFIG`` cluster because a peer
+    stopped (its heartbeats ceased or its connection closed)."""
+    if not tf_config():
+        return False
+    names = {"UnavailableError", "AbortedError", "CancelledError", "DeadlineExceededError"}
+    while err is not None:
+        if type(err).__name__ in names or "unhealthy" in str(err):
+            return True
+        err = err.__cause__ or err.__context__
+    return False

@@ -62,6 +62,7 @@ import keras
 from keras import layers, ops
 
 from colorization import quantize
+from colorization.conv import Conv2D
 
 # PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
 # updated with weight 0.1 per step (Keras momentum 0.9, not Keras' 0.99, whose averages
@@ -253,7 +254,7 @@ def _zhang_encoder_block(x, prefix, filters, stride=1, dilation=1):
     """3x3 convs + ReLU (stride on the last one), then BatchNorm: one block of Zhang's net."""
     for j, n_filters in enumerate(filters, start=1):
         last = j == len(filters)
-        x = layers.Conv2D(
+        x = Conv2D(
             n_filters,
             strides=stride if last else 1,
             dilation_rate=dilation,
@@ -271,7 +272,7 @@ def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, up
                 n_filters, 4, strides=2, padding="same", activation="relu", name=f"{prefix}_{j}"
             )(x)
         else:
-            x = layers.Conv2D(n_filters, name=f"{prefix}_{j}", **_CONV)(x)
+            x = Conv2D(n_filters, name=f"{prefix}_{j}", **_CONV)(x)
     if batchnorm:
         x = layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
     if upsample > 1:
@@ -291,8 +292,8 @@ def build_autoencoder(name, input_shape, encoder, decoder) -> keras.Model:
             continue
         n_filters, stride = spec if isinstance(spec, tuple) else (spec, 1)
         n_conv += 1
-        x = layers.Conv2D(n_filters, strides=stride, name=f"conv{n_conv}", **_CONV)(x)
-    x = layers.Conv2D(2, 3, padding="same", name=f"conv{n_conv + 1}")(x)
+        x = Conv2D(n_filters, strides=stride, name=f"conv{n_conv}", **_CONV)(x)
+    x = Conv2D(2, 3, padding="same", name=f"conv{n_conv + 1}")(x)
     x = layers.UpSampling2D(2, name=f"up{n_up + 1}")(x)
     x = CropToMatch(name="crop")([x, inputs])
     outputs = layers.Activation("tanh", dtype="float32", name="ab")(x)

@@ -32,14 +32,9 @@ from colorization.callbacks import (
     kill_point,
     out_of_memory_message,
 )
-from colorization.run_state import (
-    FORCE_TODO,
-    RunBusyError,
-    is_disk_full,
-    lock_run_dir,
-    read_backup,
-)
-from colorization.runs import Run, RunConfig, RunFileError, save_npz
+from colorization.resume import resumable, resume
+from colorization.run_state import RunBusyError, is_disk_full, lock_run_dir, read_backup
+from colorization.runs import Run, RunConfig, save_npz
 
 __all__ = ["DiskFullError", "NonFiniteLossError", "OutOfMemoryError", "Run", "RunConfig",
            "TrainingStopped", "train"]
@@ -216,7 +211,9 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
                 accelerate.build_for_strategy(model, train_set.images.shape[1:])
                 if accelerate.tf_config():
                     accelerate.fix_multiworker_logs(model)
-        resumed = _resume(run, model)
+            # every worker of a cluster resumes from the same epoch
+            resumed = resume(run, model, accelerate.common_epoch if replicas > 1
+                             and accelerate.tf_config() else None)
         first_epoch = resumed.epoch if resumed else 0
         path, message = device_data.choose(config.input_path, train_set.images.nbytes, replicas)
         if message:
@@ -230,7 +227,7 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
                 train_set.images, global_batch, shuffle=True, seed=config.seed,
                 flip=config.flip, drop_remainder=drop, first_epoch=first_epoch,
                 backend="tf" if keras.backend.backend() == "tensorflow" else "numpy")
-        dataset, steps_per_epoch = _resumable(dataset, first_epoch)
+        dataset, steps_per_epoch = resumable(dataset, first_epoch)
         extra_callbacks, callbacks = list(callbacks), [
             StopOnNaN(config.learning_rate, precision),
             EpochTiming(steps * global_batch),
@@ -256,6 +253,8 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
                     config.model, config.image_size, batch_size, replicas)) from err
             if is_disk_full(err):
                 raise _disk_full(run, err) from err
+            if accelerate.is_worker_lost(err):
+                raise accelerate.WorkerLostError(run.dir, read_backup(run.dir), err) from err
             raise
         elapsed = time.perf_counter() - start
         device_data.uninstall(model)
@@ -309,84 +308,3 @@ def _disk_full(run: Run, err: BaseException) -> DiskFullError:
         f"the disk is full: could not save the run {run.dir} ({type(err).__name__}: {err}). "
         f"Free some space (or train into a run directory on another disk), then run the "
         f"same command again: {where}.")
-
-
-def _resume(run: Run, model):
-    """Load the last committed epoch of ``run``'s backup into ``model`` (weights and
-    optimizer); ``None`` when there is none. A weights file that cannot be read falls back to
-    the previous epoch's (with a warning); when none can be read, :class:`RunFileError`
-    says what to do. History rows and snapshots past the epoch resumed from are removed: the
-    epochs after it are trained, and written, again."""
-    states = read_backup(run.dir)
-    problems = []
-    for state in states:
-        try:
-            _load_weights(model, state.weights)
-        except Exception as err:  # noqa: BLE001 - h5py and Keras raise many kinds
-            problems.append(f"{state.weights.name} (epoch {state.epoch}): "
-                            f"{type(err).__name__}: {str(err)[:300]}")
-            continue
-        if problems:
-            print(f"warning: {problems[0]} cannot be read; resuming {run.dir} from epoch "
-                  f"{state.epoch}, the previous good state", file=sys.stderr)
-        _redo_after(run, state)
-        return state
-    if problems:
-        raise RunFileError(
-            f"the training backup in {run.dir / 'backup'} cannot be read: "
-            f"{'; '.join(problems)}. Nothing older is left to resume from: "
-            + FORCE_TODO.format(dir=run.dir))
-    _redo_after(run, None)
-    return None
-
-
-def _load_weights(model, path: Path) -> None:
-    if not path.is_file():
-        raise FileNotFoundError(f"missing file {path}")
-    if model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    if path.name.endswith(".weights.h5"):
-        model.load_weights(str(path))
-        return
-    with fileio.atomic_path(path.with_name("legacy.weights.h5"), suffix=".weights.h5") as tmp:
-        shutil.copyfile(path, tmp)  # Keras reads weights only from a *.weights.h5 name
-        model.load_weights(str(tmp))
-
-
-def _redo_after(run: Run, state) -> None:
-    """history.csv and snapshots agree with ``state`` (the epoch resumed from, or none)."""
-    from colorization.runs import write_history
-
-    epoch = state.epoch if state else 0
-    rows = state.history if state else []
-    if state is not None or (run.dir / "history.csv").exists():
-        write_history(run.dir, rows)
-    for snap in (run.dir / "snapshots").glob("epoch_*.npz"):
-        try:
-            later = int(snap.stem.split("_")[1]) > epoch
-        except (IndexError, ValueError):
-            continue
-        if later:
-            snap.unlink(missing_ok=True)
-
-
-def _resumable(dataset, epochs_done: int):
-    """``(dataset, steps_per_epoch)`` that gives epoch ``epochs_done + 1`` the batches (and
-    batch order) a run that never stopped would give it, so a resumed run ends with the same
-    weights.
-
-    A reshuffling tf.data dataset draws each epoch's order when it is iterated, and Keras
-    iterates a copy of it: it is repeated here (one repetition an epoch, each reshuffled)
-    and the epochs already done are skipped through (in memory, no training: seconds for
-    tens of epochs). The NumPy and JAX feeds take their order from the epoch count they were
-    made with (``first_epoch``).
-    """
-    if not hasattr(dataset, "element_spec"):  # the NumPy and JAX feeds: first_epoch did it
-        return dataset, None
-    steps = int(dataset.cardinality())
-    if steps <= 0:  # unknown or infinite: leave it to Keras
-        return dataset, None
-    dataset = dataset.repeat()
-    if epochs_done:
-        dataset = dataset.skip(epochs_done * steps)
-    return dataset, steps

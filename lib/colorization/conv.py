@@ -1,0 +1,87 @@
+"""The 2-D convolution of the Zhang networks: ``keras.layers.Conv2D`` with a faster dilated
+convolution on TensorFlow.
+
+On a CPU, TensorFlow runs a dilated convolution (``dilation_rate > 1``) as SpaceToBatchND,
+an ordinary convolution and BatchToSpaceND: on the 13x13 maps of Zhang's 512-channel dilated
+blocks (``conv5``, ``conv6``) at 100x100 that pads and reshuffles the map twice a convolution
+and twice again for each gradient. :class:`Conv2D` runs the forward pass as one native dilated
+convolution instead (oneDNN supports it), the input gradient as a dilated convolution of the
+output gradient with the flipped kernel, and the kernel gradient as one matrix product per
+kernel tap. The values are the same (``tests/test_models.py`` compares both, and their
+gradients); every other case, and every other backend, is Keras' own ``ops.conv``.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# Maps of at most 16x16 (Zhang's 1/8 resolution at 100x100 is 13x13): there TensorFlow's CPU
+# input gradient runs at a third of its forward convolution's speed.
+SMALL_MAP = 16 * 16
+
+
+@keras.saving.register_keras_serializable(package="colorization")
+class Conv2D(layers.Conv2D):
+    """``keras.layers.Conv2D``; on the TensorFlow backend without a GPU, a stride-1 ``same``
+    dilated convolution with an odd square kernel (channels last) takes
+    :func:`dilated_conv2d_tf`."""
+
+    def convolution_op(self, inputs, kernel):
+        if self._tf_cpu_rewrite(inputs.shape):
+            return conv2d_same_tf(inputs, kernel, self.dilation_rate[0])
+        return super().convolution_op(inputs, kernel)
+
+    def _tf_cpu_rewrite(self, shape) -> bool:
+        rates, size = set(self.dilation_rate), self.kernel_size
+        small = shape[1] is not None and shape[2] is not None and shape[1] * shape[2] <= SMALL_MAP
+        return (keras.backend.backend() == "tensorflow" and len(rates) == 1
+                and (rates != {1} or small)
+                and set(self.strides) == {1} and self.padding == "same"
+                and self.data_format == "channels_last" and size[0] == size[1]
+                and size[0] % 2 == 1 and not _tf_sees_a_gpu())
+
+
+def _tf_sees_a_gpu() -> bool:
+    """cuDNN has native dilated convolutions and gradients: the rewrite is for CPUs."""
+    import tensorflow as tf  # the TensorFlow backend only
+
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def conv2d_same_tf(x, kernel, dilation: int = 1):
+    """TensorFlow only: NHWC input, HWIO kernel, stride 1, ``same`` padding, odd square kernel.
+    Same values as ``tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)``."""
+    import tensorflow as tf  # the TensorFlow backend only
+
+    d = int(dilation)
+    k = int(kernel.shape[0])
+    pad = d * (k - 1) // 2
+
+    def forward(inputs, weights):
+        return tf.raw_ops.Conv2D(input=inputs, filter=weights, strides=[1, 1, 1, 1],
+                                 padding="SAME", dilations=[1, d, d, 1])
+
+    @tf.custom_gradient
+    def conv(x, kernel):
+        def grad(dy):
+            # input gradient: the output gradient convolved with the flipped kernel
+            flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+            dx = forward(dy, flipped)
+            if d == 1:  # TensorFlow's own kernel gradient is fast
+                return dx, tf.raw_ops.Conv2DBackpropFilter(
+                    input=x, filter_sizes=tf.shape(kernel), out_backprop=dy,
+                    strides=[1, 1, 1, 1], padding="SAME")
+            # kernel gradient: for each tap, (input window)^T @ (output gradient)
+            xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
+            h, w = tf.shape(x)[1], tf.shape(x)[2]
+            dy2 = tf.reshape(dy, [-1, dy.shape[-1]])
+            taps = [tf.matmul(tf.reshape(xp[:, i * d:i * d + h, j * d:j * d + w, :],
+                                         [-1, x.shape[-1]]), dy2, transpose_a=True)
+                    for i in range(k) for j in range(k)]
+            return dx, tf.reshape(tf.stack(taps), tf.shape(kernel))
+
+        return forward(x, kernel), grad
+
+    # tensors, not variables: the gradient of the variable read is TensorFlow's own
+    return conv(tf.convert_to_tensor(x), tf.convert_to_tensor(kernel))

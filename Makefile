@@ -17,8 +17,8 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 # auto: paper on a GPU machine with the Kaggle data, else quick (announced). Or paper|quick|smoke.
 PROFILE ?= auto
 PYTEST_ARGS ?=
-# Unit tests run in parallel processes (pytest-xdist): one per core, 2 to 4. TEST_WORKERS=0 runs
-# them in this process (e.g. for pdb).
+# Tests run in parallel processes (pytest-xdist): one per core, 2 to 4; a notebook's cells stay
+# in one process (--dist loadfile). TEST_WORKERS=0 runs them in this process (e.g. for pdb).
 TEST_WORKERS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); \
 	[ "$$n" -gt 4 ] && n=4; [ "$$n" -lt 2 ] && n=2; echo $$n)
 # GPU=auto: install the CUDA builds when `nvidia-smi` sees an NVIDIA GPU; GPU=1 always; GPU=0 never.
@@ -147,7 +147,7 @@ test-unit: $(INSTALLED) ## Unit tests only
 test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on errors and on changed NBVAL_CHECK_OUTPUT cells
 	COLORIZATION_PROFILE=smoke COLORIZATION_DATA=synthetic \
 	  $(BIN)/python -m pytest --nbval-lax notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  -p no:cacheprovider $(PYTEST_ARGS)
+	  -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smoke), write reports/
 	$(BIN)/python -m colorization.reproduce --profile $(PROFILE)

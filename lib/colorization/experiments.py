@@ -29,14 +29,17 @@ Profiles:
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 
 from colorization import evaluate as evaluation
 from colorization import paths, registry, report
+from colorization.run_state import RunBusyError
 from colorization.runs import Run, RunConfig
 from colorization.train import train
 
 PROFILES = ("paper", "quick", "smoke")
+BUSY_POLL_SECONDS = 2.0  # run(): how often to look whether another process has finished
 
 
 @dataclass(frozen=True)
@@ -192,12 +195,31 @@ def check_paper_data(profile: str, datasets=("fruits", "animals")) -> None:
         "`python -m colorization.reproduce`).")
 
 
-def run(name: str, profile: str, *, force: bool = False, verbose="auto") -> Run:
+def run(name: str, profile: str, *, force: bool = False, verbose="auto",
+        wait: bool = True) -> Run:
     """Train experiment ``name`` (or reuse its finished run) and return the :class:`Run`.
-    The ``paper`` profile refuses to start without the Kaggle data (:func:`check_paper_data`)."""
+    The ``paper`` profile refuses to start without the Kaggle data (:func:`check_paper_data`).
+
+    Several notebooks share some runs (08, 09 and 12 use the runs of the others). When another
+    process is training this one (two notebooks open at once, or run in parallel), ``run``
+    says so and waits for it, then uses the run it finished (``wait=False``: raise
+    :class:`~colorization.run_state.RunBusyError` at once, as ``colorization train`` does).
+    """
     if not Run(run_dir(name, profile)).finished:
         check_paper_data(profile, [config(name, profile).data])
-    return train(config(name, profile), run_dir(name, profile), force=force, verbose=verbose)
+    waiting = False
+    while True:
+        try:
+            return train(config(name, profile), run_dir(name, profile), force=force,
+                         verbose=verbose)
+        except RunBusyError as err:
+            if not wait:
+                raise
+            if not waiting:
+                print(f"waiting: {str(err).split('. Wait')[0]}; this run is used once it "
+                      "is finished", flush=True)
+                waiting = True
+            time.sleep(BUSY_POLL_SECONDS)
 
 
 def evaluate(name: str, profile: str, data: str | None = None) -> dict:

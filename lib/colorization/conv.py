@@ -1,14 +1,23 @@
-"""The 2-D convolution of the Zhang networks: ``keras.layers.Conv2D`` with a faster dilated
-convolution on TensorFlow.
+"""The 2-D convolution of the Zhang networks and the autoencoders: ``keras.layers.Conv2D``
+with faster gradients on TensorFlow's CPU path.
 
-On a CPU, TensorFlow runs a dilated convolution (``dilation_rate > 1``) as SpaceToBatchND,
-an ordinary convolution and BatchToSpaceND: on the 13x13 maps of Zhang's 512-channel dilated
-blocks (``conv5``, ``conv6``) at 100x100 that pads and reshuffles the map twice a convolution
-and twice again for each gradient. :class:`Conv2D` runs the forward pass as one native dilated
-convolution instead (oneDNN supports it), the input gradient as a dilated convolution of the
-output gradient with the flipped kernel, and the kernel gradient as one matrix product per
-kernel tap. The values are the same (``tests/test_models.py`` compares both, and their
-gradients); every other case, and every other backend, is Keras' own ``ops.conv``.
+Profiling ``zhang_full``'s training step on a CPU (docs/performance.md, section 2) found two
+slow spots in TensorFlow, both in the backward pass:
+
+- on small maps (Zhang's 13x13 1/8-resolution blocks at 100x100) TensorFlow's CPU input
+  gradient (``Conv2DBackpropInput``) runs at about a third of the speed of the forward
+  convolution of the same layer;
+- a dilated convolution (``conv5``, ``conv6``) goes through ``tf.nn.convolution``, which on a
+  CPU rewrites it as SpaceToBatchND + convolution + BatchToSpaceND (TensorFlow's CPU kernels
+  have no dilated gradient).
+
+For a stride-1 ``same`` convolution with an odd square kernel that is dilated or works on a
+map of at most :data:`SMALL_MAP` pixels, :class:`Conv2D` runs the forward pass as one native
+(dilated) convolution, the input gradient as a forward convolution of the output gradient with
+the flipped kernel, and the kernel gradient with TensorFlow's own kernel (one matrix product
+per kernel tap when dilated). The values are the same (``tests/test_conv.py`` compares them,
+and both gradients, with ``keras.layers.Conv2D``). Every other convolution, any GPU, and every
+other backend use Keras' own ``ops.conv``.
 """
 
 from __future__ import annotations
@@ -24,8 +33,8 @@ SMALL_MAP = 16 * 16
 @keras.saving.register_keras_serializable(package="colorization")
 class Conv2D(layers.Conv2D):
     """``keras.layers.Conv2D``; on the TensorFlow backend without a GPU, a stride-1 ``same``
-    dilated convolution with an odd square kernel (channels last) takes
-    :func:`dilated_conv2d_tf`."""
+    convolution with an odd square kernel (channels last) that is dilated or works on a small
+    map takes :func:`conv2d_same_tf` (see the module docstring)."""
 
     def convolution_op(self, inputs, kernel):
         if self._tf_cpu_rewrite(inputs.shape):

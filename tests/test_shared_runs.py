@@ -31,7 +31,6 @@ def test_run_waits_for_the_process_holding_the_run_then_uses_it(monkeypatch, cap
             return "the finished run"
 
     monkeypatch.setattr(experiments, "train", fake_train)
-    monkeypatch.setattr(experiments, "BUSY_POLL_SECONDS", 0.05)
     holder = threading.Thread(target=other_process)
     holder.start()
     held.wait(10)

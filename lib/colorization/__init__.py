@@ -13,9 +13,10 @@ predict Lab's a/b channels from L. Modules:
 - ``pipeline`` (tf.data / NumPy input), ``device_data`` (the dataset on the accelerator),
   ``accelerate`` (precision, batch, compile cache, several machines).
 - ``runs`` (RunConfig and the run directory), ``run_state`` (lock, per-epoch commits),
-  ``resume`` (resuming a run, alone or in a cluster), ``train`` (the fit loop), ``callbacks``, ``evaluate``, ``metrics``, ``figures``,
-  ``compare``, ``report``, ``experiments`` (one record each), ``claims`` (+ ``claim_rules``,
-  ``claim_table``: the paper's claims and their verdicts).
+  ``resume`` (resuming a run, alone or in a cluster), ``train`` (the fit loop),
+  ``callbacks``, ``evaluate``, ``metrics``, ``figures``, ``compare``, ``report``,
+  ``experiments`` (one record each), ``claims`` (+ ``claim_rules``, ``claim_table``: the
+  paper's claims and their verdicts).
 - ``runtime.quiet()``: quiet TensorFlow; called by the entry points, never at import.
 - ``fileio``: the one atomic writer.
 """

@@ -29,17 +29,15 @@ Profiles:
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import dataclass, field
 
 from colorization import evaluate as evaluation
 from colorization import paths, registry, report
-from colorization.run_state import RunBusyError
+from colorization.run_state import RunBusyError, wait_for_run_dir
 from colorization.runs import Run, RunConfig
 from colorization.train import train
 
 PROFILES = ("paper", "quick", "smoke")
-BUSY_POLL_SECONDS = 2.0  # run(): how often to look whether another process has finished
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,6 @@ def run(name: str, profile: str, *, force: bool = False, verbose="auto",
     """
     if not Run(run_dir(name, profile)).finished:
         check_paper_data(profile, [config(name, profile).data])
-    waiting = False
     while True:
         try:
             return train(config(name, profile), run_dir(name, profile), force=force,
@@ -215,11 +212,10 @@ def run(name: str, profile: str, *, force: bool = False, verbose="auto",
         except RunBusyError as err:
             if not wait:
                 raise
-            if not waiting:
-                print(f"waiting: {str(err).split('. Wait')[0]}; this run is used once it "
-                      "is finished", flush=True)
-                waiting = True
-            time.sleep(BUSY_POLL_SECONDS)
+            who = f" (process {err.holder})" if err.holder else ""
+            print(f"waiting: {err.run_dir} is in use: another training is writing into "
+                  f"it{who}; this run is used once it is finished", flush=True)
+            wait_for_run_dir(err.run_dir)
 
 
 def evaluate(name: str, profile: str, data: str | None = None) -> dict:

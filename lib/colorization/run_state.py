@@ -34,7 +34,16 @@ def is_disk_full(err: BaseException) -> bool:
 
 
 class RunBusyError(RuntimeError):
-    """Another process is training into the same run directory."""
+    """Another process is training into the same run directory (``run_dir``; ``holder``: its
+    process id as the lock file gives it, or ``""``)."""
+
+    def __init__(self, run_dir, holder: str = ""):
+        self.run_dir, self.holder = Path(run_dir), holder
+        who = f" (process {holder})" if holder else ""
+        super().__init__(
+            f"{self.run_dir} is in use: another training is writing into it{who}. Wait "
+            "for it to finish (then the same command reuses or resumes the run), or "
+            "train into another run directory (--out)")
 
 
 @contextlib.contextmanager
@@ -56,11 +65,7 @@ def lock_run_dir(run_dir) -> Iterator[None]:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             except OSError:
                 holder = ""
-            who = f" (process {holder})" if holder.isdigit() else ""
-            raise RunBusyError(
-                f"{Path(run_dir)} is in use: another training is writing into it{who}. Wait "
-                "for it to finish (then the same command reuses or resumes the run), or "
-                "train into another run directory (--out)") from None
+            raise RunBusyError(run_dir, holder if holder.isdigit() else "") from None
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -69,18 +74,29 @@ def lock_run_dir(run_dir) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _os_lock(fd: int) -> None:
+def wait_for_run_dir(run_dir) -> None:
+    """Block until no process holds ``RUN_DIR/.lock`` (it is taken and released at once)."""
+    fd = os.open(Path(run_dir) / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _os_lock(fd, wait=True)
+    finally:
+        os.close(fd)
+
+
+def _os_lock(fd: int, wait: bool = False) -> None:
     try:
         import fcntl
     except ImportError:  # Windows
         import msvcrt
 
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            raise BlockingIOError("locked") from None
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        while True:
+            try:  # LK_LOCK tries for 10 seconds, then raises
+                msvcrt.locking(fd, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+                return
+            except OSError:
+                if not wait:
+                    raise BlockingIOError("locked") from None
+    fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 @dataclass

@@ -24,10 +24,13 @@ side, ratio = Keras median / best PyTorch median.
 
 Backend: TensorFlow unless ``KERAS_BACKEND`` says otherwise. Keras variants (profiling):
 ``project`` (the library's settings, the one the ratio is about), ``xla`` (``jit_compile=
-True``), ``nojit`` (``jit_compile=False``), ``onednn-off`` (``TF_ENABLE_ONEDNN_OPTS=0``),
-``inter1`` (one inter-op thread), ``keras-conv`` (the library's convolution rewrite for
-TensorFlow on a CPU turned off, :mod:`colorization.conv`: every convolution and its gradients
-as Keras and TensorFlow run them); join several with ``+`` (``xla+inter1``).
+True``), ``nojit`` (``jit_compile=False``), ``onednn-off`` (``TF_ENABLE_ONEDNN_OPTS=0``:
+TensorFlow's Eigen CPU kernels, :func:`colorization.runtime.use_onednn`), ``inter1`` (one
+inter-op thread), and the library's TensorFlow CPU changes turned off one at a time, for
+comparison: ``keras-conv`` (every convolution and its gradients as Keras and TensorFlow run
+them, :mod:`colorization.conv`), ``keras-adam`` (Keras' unfused Adam update,
+:mod:`colorization.optim`), ``keras-bn`` (Keras' unfused batch norm, :mod:`colorization.norm`);
+join several with ``+`` (``keras-adam+keras-bn``).
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ KERAS_VARIANTS = {  # name -> (worker flags, environment)
     "onednn-off": ([], {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "inter1": (["--inter-op-threads", "1"], {}),
     "keras-conv": (["--keras-conv"], {}),
+    "keras-adam": (["--keras-adam"], {}),
+    "keras-bn": (["--keras-bn"], {}),
 }
 
 
@@ -77,18 +82,26 @@ def keras_worker(args) -> None:
 
     from colorization import runtime
 
-    runtime.quiet()  # TensorFlow imported quietly, before keras does
+    runtime.prepare_tensorflow()  # oneDNN on, TensorFlow imported quietly, before keras
     import keras
 
     if args.keras_conv:  # the library's rewrite off (colorization.conv), for comparison
         from colorization import conv
 
         conv.Conv2D._tf_cpu_rewrite = lambda self, shape: False
+    if args.keras_adam:  # Keras' own Adam update, for comparison (colorization.optim)
+        from colorization import optim
+
+        optim.Adam.update_step = keras.optimizers.Adam.update_step
+    if args.keras_bn:  # Keras' own batch norm, for comparison (colorization.norm)
+        from colorization import norm
+
+        norm.BatchNormalization._tf_cpu_fused = lambda self, inputs: False
 
     # The library's training entry points (the same calls as colorization.train.train).
     from colorization import pipeline
     from colorization.registry import build_colorizer
-    from colorization.train import RunConfig
+    from colorization.train import RunConfig, make_optimizer
 
     jit = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     images = workers.synthetic_images(args.images, args.image_size, args.seed)
@@ -97,7 +110,7 @@ def keras_worker(args) -> None:
     config = RunConfig(model=args.model, batch_size=args.batch_size, image_size=args.image_size,
                        precision=args.precision, jit_compile=jit, lr_schedule="constant")
     model = build_colorizer(config.model, config.image_size)
-    model.configure(lambda: keras.optimizers.Adam(config.learning_rate), loss=config.loss,
+    model.configure(lambda: make_optimizer(config, steps_per_epoch=1), loss=config.loss,
                     jit_compile=config.jit_compile)
     dataset = pipeline.from_arrays(images, config.batch_size, shuffle=True, seed=args.seed)
     if hasattr(dataset, "repeat"):
@@ -239,6 +252,8 @@ def main(argv=None) -> int:
     p.add_argument("--inter-op-threads", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--keras-conv", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--keras-adam", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--keras-bn", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.keras_worker:
         args.model = args.keras_worker

@@ -18,7 +18,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from colorization import accelerate, data, device_data, fileio, pipeline, registry
+from colorization import accelerate, data, device_data, fileio, optim, pipeline, registry
 from colorization.callbacks import (
     DiskFullError,
     EpochCommit,
@@ -84,14 +84,17 @@ def _strategy_scope(name: str):
     return contextlib.nullcontext(), 1
 
 
-def _optimizer(config: RunConfig, steps_per_epoch: int):
+def make_optimizer(config: RunConfig, steps_per_epoch: int):
+    """A fresh optimizer for ``config`` (its name, rate and schedule). Adam is
+    :class:`colorization.optim.Adam`: Keras' Adam, its update fused on TensorFlow."""
     rate = config.learning_rate
     if config.lr_schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=max(1, config.epochs * steps_per_epoch))
     elif config.lr_schedule != "constant":
         raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {config.lr_schedule!r}")
-    return keras.optimizers.get(config.optimizer).__class__(learning_rate=rate)
+    cls = keras.optimizers.get(config.optimizer).__class__
+    return (optim.Adam if cls is keras.optimizers.Adam else cls)(learning_rate=rate)
 
 
 def _snapshot_inputs(config: RunConfig, train_set, test_set) -> dict[str, np.ndarray]:
@@ -203,7 +206,7 @@ def _train_locked(config: RunConfig, run: Run, train_set, test_set, *, force, ve
         steps = len(train_set) // global_batch if drop else -(-len(train_set) // global_batch)
         with scope:
             model = registry.build_colorizer(config.model, config.image_size)
-            model.configure(lambda: _optimizer(config, steps), loss=config.loss,
+            model.configure(lambda: make_optimizer(config, steps), loss=config.loss,
                             loss_delta=config.loss_delta,
                             rebalance_lambda=config.rebalance_lambda,
                             train_images=train_set, jit_compile=config.jit_compile)

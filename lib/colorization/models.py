@@ -63,6 +63,7 @@ from keras import layers, ops
 
 from colorization import quantize
 from colorization.conv import Conv2D
+from colorization.norm import BatchNormalization
 
 # PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
 # updated with weight 0.1 per step (Keras momentum 0.9, not Keras' 0.99, whose averages
@@ -261,7 +262,7 @@ def _zhang_encoder_block(x, prefix, filters, stride=1, dilation=1):
             name=f"{prefix}_{j}",
             **_CONV,
         )(x)
-    return layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
+    return BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
 
 
 def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, upsample=1):
@@ -274,7 +275,7 @@ def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, up
         else:
             x = Conv2D(n_filters, name=f"{prefix}_{j}", **_CONV)(x)
     if batchnorm:
-        x = layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
+        x = BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
     if upsample > 1:
         x = layers.UpSampling2D(upsample, interpolation="bilinear", name=f"{prefix}_up")(x)
     return x

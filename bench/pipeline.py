@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 
 from colorization import runtime  # noqa: E402
 
-runtime.quiet()  # TensorFlow imported quietly, before keras does
+runtime.prepare_tensorflow()  # oneDNN on, TensorFlow imported quietly, before keras
 
 
 def _rate(fn, n_images: int, repeats: int = 3) -> float:

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from colorization import runtime  # noqa: E402
 
-runtime.quiet()
+runtime.prepare_tensorflow()
 
 
 @pytest.fixture

@@ -107,7 +107,8 @@ def test_no_module_over_400_lines(path):
 
 def test_importing_the_package_does_nothing_else():
     """No work at import time: the package's __init__ holds no statement but its docstring,
-    imports and the version (quieting TensorFlow is runtime.quiet(), called by entry points)."""
+    imports and the version (TensorFlow's settings are runtime.prepare_tensorflow(), called by
+    the entry points)."""
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
     for node in tree.body:
         is_doc = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)

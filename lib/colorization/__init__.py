@@ -17,7 +17,8 @@ predict Lab's a/b channels from L. Modules:
   ``callbacks``, ``evaluate``, ``metrics``, ``figures``, ``compare``, ``report``,
   ``experiments`` (one record each), ``claims`` (+ ``claim_rules``, ``claim_table``: the
   paper's claims and their verdicts).
-- ``runtime.quiet()``: quiet TensorFlow; called by the entry points, never at import.
+- ``runtime.prepare_tensorflow()``: oneDNN CPU kernels on, TensorFlow quiet; called by the
+  entry points, never at import.
 - ``fileio``: the one atomic writer.
 """
 

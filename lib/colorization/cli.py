@@ -6,7 +6,8 @@ unwritable output folder, failed download, training stopped on a NaN loss or out
 130 interrupted (finished work is kept).
 
 The commands import the engine inside their functions, after :func:`main` has called
-:func:`colorization.runtime.quiet`: importing Keras imports TensorFlow, whose start-up lines
+:func:`colorization.runtime.prepare_tensorflow` (oneDNN CPU kernels on, quiet start-up):
+importing Keras imports TensorFlow, which reads its settings then, and whose start-up lines
 would otherwise land on the terminal before the command says anything.
 """
 
@@ -176,7 +177,7 @@ COMMANDS = {"train": _train, "evaluate": _evaluate, "colorize": _colorize, "data
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    runtime.quiet("2")
+    runtime.prepare_tensorflow("2")
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

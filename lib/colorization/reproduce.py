@@ -161,7 +161,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.allow_embedded_data:
         os.environ[experiments.ALLOW_EMBEDDED_ENV] = "1"
-    runtime.quiet()
+    runtime.prepare_tensorflow()
     try:
         return run(args.profile, args.only)
     except KeyboardInterrupt:

@@ -3,6 +3,11 @@ small-map convolutions rewritten; the values and both gradients must not change.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -64,3 +69,30 @@ def test_round_trip_through_a_saved_model(tmp_path):
     x = np.random.default_rng(0).normal(size=(1, 12, 12, 3)).astype("float32")
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("onednn", ["0", "1"])
+def test_dilated_gradient_with_and_without_onednn(onednn):
+    """TensorFlow's Eigen kernels (oneDNN off) have no dilated kernel gradient: the rewrite
+    takes one matrix product per tap there, and TensorFlow's own kernel under oneDNN."""
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the rewrite is TensorFlow's")
+    script = f"""
+import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})
+import keras, numpy as np, tensorflow as tf
+from colorization import conv
+from test_conv import _values_and_gradients
+assert conv.onednn_enabled() is {onednn == "1"}
+x = tf.constant(np.random.default_rng(0).normal(size=(2, 13, 14, 5)).astype("float32"))
+settings = {{"filters": 6, "kernel_size": 3, "padding": "same", "dilation_rate": 2}}
+ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
+ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
+for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+print("same")
+"""
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, CUDA_VISIBLE_DEVICES="")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith("same")

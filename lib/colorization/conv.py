@@ -15,7 +15,8 @@ For a stride-1 ``same`` convolution with an odd square kernel that is dilated or
 map of at most :data:`SMALL_MAP` pixels, :class:`Conv2D` runs the forward pass as one native
 (dilated) convolution, the input gradient as a forward convolution of the output gradient with
 the flipped kernel, and the kernel gradient with TensorFlow's own kernel (one matrix product
-per kernel tap when dilated). The values are the same (``tests/test_conv.py`` compares them,
+per kernel tap when dilated, unless TensorFlow's oneDNN kernels are on: they have a native
+dilated one). The values are the same (``tests/test_conv.py`` compares them,
 and both gradients, with ``keras.layers.Conv2D``). Every other convolution, any GPU, and every
 other backend use Keras' own ``ops.conv``.
 """
@@ -58,6 +59,16 @@ def _tf_sees_a_gpu() -> bool:
     return bool(tf.config.list_logical_devices("GPU"))
 
 
+def onednn_enabled() -> bool:
+    """Whether TensorFlow runs its oneDNN CPU kernels (:func:`colorization.runtime.use_onednn`),
+    which, unlike its Eigen kernels, have a dilated kernel gradient."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own flag
+    except ImportError:
+        return False
+    return bool(getattr(_pywrap_util_port, "IsMklEnabled", lambda: False)())
+
+
 def conv2d_same_tf(x, kernel, dilation: int = 1):
     """TensorFlow only: NHWC input, HWIO kernel, stride 1, ``same`` padding, odd square kernel.
     Same values as ``tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)``."""
@@ -77,11 +88,12 @@ def conv2d_same_tf(x, kernel, dilation: int = 1):
             # input gradient: the output gradient convolved with the flipped kernel
             flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
             dx = forward(dy, flipped)
-            if d == 1:  # TensorFlow's own kernel gradient is fast
+            if d == 1 or onednn_enabled():  # TensorFlow's own kernel gradient is fast
                 return dx, tf.raw_ops.Conv2DBackpropFilter(
                     input=x, filter_sizes=tf.shape(kernel), out_backprop=dy,
-                    strides=[1, 1, 1, 1], padding="SAME")
-            # kernel gradient: for each tap, (input window)^T @ (output gradient)
+                    strides=[1, 1, 1, 1], padding="SAME", dilations=[1, d, d, 1])
+            # Eigen has no dilated kernel gradient: for each tap, (input window)^T @ (output
+            # gradient)
             xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
             h, w = tf.shape(x)[1], tf.shape(x)[2]
             dy2 = tf.reshape(dy, [-1, dy.shape[-1]])

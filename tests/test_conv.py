@@ -33,6 +33,9 @@ def _values_and_gradients(layer, x):
     (13, 8, 1, 3, True),    # conv4/conv7: a small map
     (9, 4, 3, 5, True),     # another odd kernel and rate
     (40, 4, 1, 3, False),   # a large map: TensorFlow's own gradient
+    (13, 256, 1, 3, True),  # wide: under oneDNN, the kernel gradient over 3x3 patches
+    (13, 256, 2, 3, True),  # wide and dilated
+    (9, 256, 1, 5, True),   # wide, 5x5 patches
 ])
 def test_same_values_and_gradients_as_keras_conv2d(size, channels, dilation, kernel, rewritten):
     if keras.backend.backend() != "tensorflow":
@@ -72,9 +75,10 @@ def test_round_trip_through_a_saved_model(tmp_path):
 
 
 @pytest.mark.parametrize("onednn", ["0", "1"])
-def test_dilated_gradient_with_and_without_onednn(onednn):
-    """TensorFlow's Eigen kernels (oneDNN off) have no dilated kernel gradient: the rewrite
-    takes one matrix product per tap there, and TensorFlow's own kernel under oneDNN."""
+def test_rewritten_gradients_with_and_without_onednn(onednn):
+    """The rewrite's two paths: TensorFlow's Eigen kernels (oneDNN off: no dilated kernel
+    gradient, one matrix product per tap instead) and oneDNN's (own dilated gradients, and for
+    wide convolutions the kernel gradient over 3x3 patches)."""
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the rewrite is TensorFlow's")
     script = f"""
@@ -83,12 +87,15 @@ import keras, numpy as np, tensorflow as tf
 from colorization import conv
 from test_conv import _values_and_gradients
 assert conv.onednn_enabled() is {onednn == "1"}
-x = tf.constant(np.random.default_rng(0).normal(size=(2, 13, 14, 5)).astype("float32"))
-settings = {{"filters": 6, "kernel_size": 3, "padding": "same", "dilation_rate": 2}}
-ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
-ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
-for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
-    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+for channels, dilation in [(5, 2), (5, 1), (conv.WIDE, 2), (conv.WIDE, 1)]:
+    x = tf.constant(np.random.default_rng(0).normal(size=(2, 13, 14, channels))
+                    .astype("float32"))
+    settings = {{"filters": 6, "kernel_size": 3, "padding": "same", "dilation_rate": dilation}}
+    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
+    ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
+    assert ours._tf_cpu_rewrite(x.shape)
+    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 print("same")
 """
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, CUDA_VISIBLE_DEVICES="")

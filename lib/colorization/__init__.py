@@ -6,7 +6,9 @@ predict Lab's a/b channels from L. Modules:
 - ``color``: sRGB <-> CIE Lab, the normalisation conventions, ``recolor`` (keras.ops).
 - ``registry``: the models, one row each (network, trainer class, convention, objective);
   ``models`` (layer plans), ``conv`` (their Conv2D, with faster TensorFlow CPU gradients),
-  ``colorizer`` / ``classification`` / ``gan`` (trainer classes), ``losses``, ``quantize``.
+  ``norm`` (their batch norm, fused on TensorFlow's CPU path), ``optim`` (Adam, fused on
+  TensorFlow), ``colorizer`` / ``classification`` / ``gan`` (trainer classes), ``losses``,
+  ``quantize``.
 - ``data`` (loading and the Kaggle/embedded policy), ``credentials`` (Kaggle logins,
   redaction), ``download``, ``prepare`` (+ ``prepare_layout``), ``archive`` (+
   ``archive_checks``, ``archive_formats``), ``synthetic``, ``photos``, ``images``.

@@ -56,11 +56,12 @@ class Conv2D(layers.Conv2D):
                 and (rates != {1} or small)
                 and set(self.strides) == {1} and self.padding == "same"
                 and self.data_format == "channels_last" and size[0] == size[1]
-                and size[0] % 2 == 1 and not _tf_sees_a_gpu())
+                and size[0] % 2 == 1 and not tf_sees_a_gpu())
 
 
-def _tf_sees_a_gpu() -> bool:
-    """cuDNN has native dilated convolutions and gradients: the rewrite is for CPUs."""
+def tf_sees_a_gpu() -> bool:
+    """Whether TensorFlow sees a GPU: cuDNN has native dilated convolutions, gradients and
+    batch norm, so this module's rewrite and :mod:`colorization.norm`'s are for CPUs."""
     import tensorflow as tf  # the TensorFlow backend only
 
     return bool(tf.config.list_logical_devices("GPU"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from colorization.conv import _tf_sees_a_gpu
+from colorization.conv import tf_sees_a_gpu
 
 
 @keras.saving.register_keras_serializable(package="colorization")
@@ -50,4 +50,4 @@ class BatchNormalization(layers.BatchNormalization):
     def _tf_cpu_fused(self, inputs) -> bool:
         return (keras.backend.backend() == "tensorflow" and len(inputs.shape) == 4
                 and self.axis in (-1, 3) and not self.renorm and not self.synchronized
-                and not _tf_sees_a_gpu())
+                and not tf_sees_a_gpu())

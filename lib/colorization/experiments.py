@@ -212,9 +212,7 @@ def run(name: str, profile: str, *, force: bool = False, verbose="auto",
         except RunBusyError as err:
             if not wait:
                 raise
-            who = f" (process {err.holder})" if err.holder else ""
-            print(f"waiting: {err.run_dir} is in use: another training is writing into "
-                  f"it{who}; this run is used once it is finished", flush=True)
+            print(f"waiting: {err.in_use}; this run is used once it is finished", flush=True)
             wait_for_run_dir(err.run_dir)
 
 

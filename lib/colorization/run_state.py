@@ -39,11 +39,15 @@ class RunBusyError(RuntimeError):
 
     def __init__(self, run_dir, holder: str = ""):
         self.run_dir, self.holder = Path(run_dir), holder
-        who = f" (process {holder})" if holder else ""
         super().__init__(
-            f"{self.run_dir} is in use: another training is writing into it{who}. Wait "
-            "for it to finish (then the same command reuses or resumes the run), or "
-            "train into another run directory (--out)")
+            f"{self.in_use}. Wait for it to finish (then the same command reuses or resumes "
+            "the run), or train into another run directory (--out)")
+
+    @property
+    def in_use(self) -> str:
+        """What is busy, and by whom: the first sentence of the message."""
+        who = f" (process {self.holder})" if self.holder else ""
+        return f"{self.run_dir} is in use: another training is writing into it{who}"
 
 
 @contextlib.contextmanager

@@ -36,6 +36,7 @@ unless ``--threads`` says otherwise.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import sys
@@ -227,20 +228,29 @@ _WHITE = np.array([0.95047, 1.0, 1.08883])
 _RGB_TO_XYZN = (_XYZ_FROM_RGB / _WHITE[:, None]).T.astype(np.float32)
 _LAB_FROM_F = np.array([[0.0, 500.0, 0.0], [116.0, -500.0, 200.0], [0.0, 0.0, -200.0]],
                        dtype=np.float32)
+# Linear RGB of the 256 levels of an 8-bit channel (colorization.color.LINEAR_OF_UINT8).
+_LEVELS = np.arange(256, dtype=np.float64) / 255.0
+_LINEAR_OF_UINT8 = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92,
+                            ((_LEVELS + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+@functools.cache
+def _linear_table(device: torch.device) -> torch.Tensor:
+    return torch.from_numpy(_LINEAR_OF_UINT8).to(device)
 
 
 def lab_targets(rgb_u8: torch.Tensor, convention: str):
     """uint8 RGB (B, H, W, 3) -> (normalised L (B, 1, H, W), normalised ab (B, 2, H, W)).
 
-    Float32 whatever autocast says (matmuls written out as multiply-adds)."""
-    rgb = rgb_u8.float() / 255.0
-    lin = torch.where(rgb <= 0.04045, rgb / 12.92,
-                      ((torch.clamp(rgb, min=0.04045) + 0.055) / 1.055) ** 2.4)
+    Float32 whatever autocast says (matmuls written out as multiply-adds). As in
+    colorization.color: each channel's linear value looked up in a 256-entry table, and f the
+    smaller of the cube root and its tangent line at epsilon."""
+    lin = _linear_table(rgb_u8.device)[rgb_u8.long()]
     m = _RGB_TO_XYZN
     r, g, b = lin[..., 0], lin[..., 1], lin[..., 2]
     xyz = [m[0, k] * r + m[1, k] * g + m[2, k] * b for k in range(3)]
-    f = [torch.where(t > 0.008856, torch.clamp(t, min=0.008856) ** (1.0 / 3.0),
-                     7.787 * t + 16.0 / 116.0) for t in xyz]
+    f = [torch.minimum(torch.exp(torch.log(torch.clamp(t, min=0.008856)) * (1.0 / 3.0)),
+                       7.787 * t + 16.0 / 116.0) for t in xyz]
     lightness = 116.0 * f[1] - 16.0
     a = 500.0 * (f[0] - f[1])
     bb = 200.0 * (f[1] - f[2])

@@ -52,10 +52,29 @@ def test_known_values():
 
 
 def test_uint8_entry_point():
+    """uint8 input looks its linear values up in a table: the same Lab as the float path to
+    float32 rounding, and as skimage's for every level of each channel (greys, and black to
+    each primary)."""
     rgb = np.random.default_rng(1).integers(0, 256, (4, 5, 5, 3), dtype=np.uint8)
     a = color.to_numpy(color.rgb_uint8_to_lab(rgb))
+    assert a.dtype == np.float32
     b = color.to_numpy(color.rgb_to_lab(rgb.astype(np.float32) / 255))
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(a, b, atol=2e-4)
+    # a 0..255 array of another dtype takes the float path
+    np.testing.assert_array_equal(color.to_numpy(color.rgb_uint8_to_lab(rgb.astype("f4"))), b)
+    levels = np.arange(256, dtype=np.uint8)
+    ramps = np.zeros((4, 256, 3), np.uint8)
+    ramps[0] = levels[:, None]  # greys
+    for channel in range(3):
+        ramps[1 + channel, :, channel] = levels  # black to red, green, blue
+    ours = color.to_numpy(color.rgb_uint8_to_lab(ramps))
+    assert np.abs(ours - skcolor.rgb2lab(ramps / 255.0)).max() <= 0.02
+
+
+def test_linear_table_is_the_srgb_curve():
+    c = np.arange(256) / 255.0
+    np.testing.assert_allclose(color.to_numpy(color._srgb_to_linear(c.astype("f4"))),
+                               color.LINEAR_OF_UINT8, rtol=1e-5, atol=1e-7)
 
 
 def test_out_of_gamut_lab_is_finite_and_clipped():

@@ -25,6 +25,7 @@ convention      used by               L                           ab
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -69,6 +70,13 @@ def _srgb_to_linear(c):
     return ops.where(c <= 0.04045, c / 12.92, high)
 
 
+# Linear RGB of the 256 levels of an 8-bit sRGB channel, computed once in float64: the pipeline
+# feeds uint8 images, so training looks each channel up instead of evaluating the power.
+_LEVELS = np.arange(256, dtype=np.float64) / 255.0
+LINEAR_OF_UINT8 = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92,
+                           ((_LEVELS + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
 def _linear_to_srgb(c):
     high = 1.055 * ops.power(ops.maximum(c, 0.0031308), 1.0 / 2.4) - 0.055
     return ops.where(c <= 0.0031308, 12.92 * c, high)
@@ -76,18 +84,39 @@ def _linear_to_srgb(c):
 
 def rgb_to_lab(rgb):
     """sRGB ``(..., 3)`` float in [0, 1] -> Lab ``(..., 3)`` float32 (L 0..100, ab ~ +-128)."""
-    rgb = ops.clip(_as_float32(rgb), 0.0, 1.0)
-    xyz = ops.matmul(_srgb_to_linear(rgb), _RGB_TO_XYZN)  # XYZ / white point
-    cube_root = ops.power(ops.maximum(xyz, _EPSILON), 1.0 / 3.0)
-    f = ops.where(xyz > _EPSILON, cube_root, _KAPPA * xyz + _DELTA)
-    lab = ops.matmul(f, _LAB_FROM_F)
-    # L = 116 fy - 16; the matrix gives 116 fy.
-    return lab - ops.convert_to_tensor(np.array([16.0, 0.0, 0.0], dtype=np.float32))
+    return _linear_to_lab(_srgb_to_linear(ops.clip(_as_float32(rgb), 0.0, 1.0)))
 
 
 def rgb_uint8_to_lab(rgb):
-    """uint8 RGB 0..255 ``(..., 3)`` -> Lab float32. The conversion used by the pipeline."""
-    return rgb_to_lab(_as_float32(rgb) / 255.0)
+    """uint8 RGB 0..255 ``(..., 3)`` -> Lab float32. The conversion used by the pipeline.
+
+    uint8 input takes each channel's linear value from :data:`LINEAR_OF_UINT8`; any other
+    dtype (0..255 values) goes through :func:`rgb_to_lab`."""
+    rgb = ops.convert_to_tensor(rgb)
+    if keras.backend.standardize_dtype(rgb.dtype) != "uint8":
+        return rgb_to_lab(_as_float32(rgb) / 255.0)
+    return _linear_to_lab(_lookup(LINEAR_OF_UINT8, ops.cast(rgb, "int32")))
+
+
+def _lookup(table, indices):
+    """``table[indices]`` for indices known to lie in range: TensorFlow's gather as it is
+    (``ops.take`` adds a pass that wraps negative indices), ``ops.take`` elsewhere."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # the TensorFlow backend only
+
+        return tf.gather(table, indices)
+    return ops.take(table, indices)
+
+
+def _linear_to_lab(linear):
+    xyz = ops.matmul(linear, _RGB_TO_XYZN)  # XYZ / white point
+    # f(t) is the cube root above epsilon and, below, its tangent line there (slope kappa):
+    # the cube root being concave, the tangent lies above it, so f is the smaller of the two.
+    cube_root = ops.exp(ops.log(ops.maximum(xyz, _EPSILON)) * (1.0 / 3.0))
+    f = ops.minimum(cube_root, _KAPPA * xyz + _DELTA)
+    lab = ops.matmul(f, _LAB_FROM_F)
+    # L = 116 fy - 16; the matrix gives 116 fy.
+    return lab - ops.convert_to_tensor(np.array([16.0, 0.0, 0.0], dtype=np.float32))
 
 
 def lab_to_rgb(lab):

@@ -144,8 +144,15 @@ def auc(ab_pred, ab_true) -> np.ndarray:
     return 100.0 * passed.reshape(len(error), -1).mean(axis=1) / n_thresholds
 
 
-def _evaluate_chunk(rgb_true: np.ndarray, ab_pred: np.ndarray) -> dict[str, np.ndarray]:
-    lab_true = color.to_numpy(color.rgb_to_lab(rgb_true)).astype(np.float64)
+def _true_lab(rgb) -> np.ndarray:
+    """Lab float64 of uint8 or [0, 1] float RGB; uint8 as training computes its targets."""
+    rgb = np.asarray(rgb)
+    to_lab = color.rgb_uint8_to_lab if rgb.dtype == np.uint8 else color.rgb_to_lab
+    return color.to_numpy(to_lab(rgb)).astype(np.float64)
+
+
+def _evaluate_chunk(rgb: np.ndarray, ab_pred: np.ndarray) -> dict[str, np.ndarray]:
+    lab_true, rgb_true = _true_lab(rgb), _rgb_float(rgb)
     lightness, ab_true = color.split_lab(lab_true)
     ab_pred = np.asarray(ab_pred, np.float64)
     rgb_pred = color.recolor(lightness, ab_pred)
@@ -179,7 +186,7 @@ def evaluate_images(rgb_true, ab_pred) -> dict[str, np.ndarray]:
     n_images, height, width = rgb_true.shape[:3]
     chunk = max(1, _PIXELS_PER_CHUNK // (height * width))
     parts = [
-        _evaluate_chunk(_rgb_float(rgb_true[i : i + chunk]), ab_pred[i : i + chunk])
+        _evaluate_chunk(rgb_true[i : i + chunk], ab_pred[i : i + chunk])
         for i in range(0, n_images, chunk)
     ]
     if not parts:
@@ -244,8 +251,7 @@ def green_share(ab) -> float:
 
 def claim_metrics(rgb_true, ab_pred) -> dict[str, float]:
     """The set-level metrics in the module docstring's second table."""
-    lab_true = color.to_numpy(color.rgb_to_lab(_rgb_float(np.asarray(rgb_true))))
-    ab_true = np.asarray(color.split_lab(lab_true.astype(np.float64))[1])
+    ab_true = np.asarray(color.split_lab(_true_lab(rgb_true))[1])
     ab_pred = np.asarray(ab_pred, np.float64)
     truth = prediction_spread(ab_true)
     return {

@@ -63,18 +63,17 @@ def _as_float32(x):
     return ops.cast(x, "float32")
 
 
-def _srgb_to_linear(c):
+def _srgb_to_linear(c, xp=ops):
     # The power branch is evaluated on a clamped value so it never sees a negative base
-    # (keeps values and gradients finite); ``where`` then picks the right branch.
-    high = ops.power((ops.maximum(c, 0.04045) + 0.055) / 1.055, 2.4)
-    return ops.where(c <= 0.04045, c / 12.92, high)
+    # (keeps values and gradients finite); ``where`` then picks the right branch. ``xp``:
+    # keras.ops, or NumPy for the table below.
+    high = xp.power((xp.maximum(c, 0.04045) + 0.055) / 1.055, 2.4)
+    return xp.where(c <= 0.04045, c / 12.92, high)
 
 
 # Linear RGB of the 256 levels of an 8-bit sRGB channel, computed once in float64: the pipeline
 # feeds uint8 images, so training looks each channel up instead of evaluating the power.
-_LEVELS = np.arange(256, dtype=np.float64) / 255.0
-LINEAR_OF_UINT8 = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92,
-                           ((_LEVELS + 0.055) / 1.055) ** 2.4).astype(np.float32)
+LINEAR_OF_UINT8 = _srgb_to_linear(np.arange(256) / 255.0, xp=np).astype(np.float32)
 
 
 def _linear_to_srgb(c):

@@ -34,7 +34,8 @@ from keras import layers
 # input gradient runs at a third of its forward convolution's speed.
 SMALL_MAP = 16 * 16
 # Under oneDNN, convolutions with at least this many input channels (Zhang's 256- and
-# 512-channel blocks) take :func:`_onednn_wide_gradients`: measured faster there, not below.
+# 512-channel blocks) take oneDNN's own input gradient and, undilated, the kernel gradient over
+# patches: measured faster there, not below.
 WIDE = 256
 
 
@@ -83,56 +84,40 @@ def conv2d_same_tf(x, kernel, dilation: int = 1):
     import tensorflow as tf  # the TensorFlow backend only
 
     d = int(dilation)
-    k = int(kernel.shape[0])
-    pad = d * (k - 1) // 2
-
-    def forward(inputs, weights):
-        return tf.raw_ops.Conv2D(input=inputs, filter=weights, strides=[1, 1, 1, 1],
-                                 padding="SAME", dilations=[1, d, d, 1])
+    k, c_in, c_out = (int(n) for n in (kernel.shape[0], kernel.shape[2], kernel.shape[3]))
+    same = {"strides": [1, 1, 1, 1], "padding": "SAME", "dilations": [1, d, d, 1]}
 
     @tf.custom_gradient
     def conv(x, kernel):
         def grad(dy):
-            if onednn_enabled() and kernel.shape[2] >= WIDE:
-                return _onednn_wide_gradients(x, kernel, dy, d)
-            # input gradient: the output gradient convolved with the flipped kernel
-            flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
-            dx = forward(dy, flipped)
-            if d == 1 or onednn_enabled():  # TensorFlow's own kernel gradient is fast
-                return dx, tf.raw_ops.Conv2DBackpropFilter(
-                    input=x, filter_sizes=tf.shape(kernel), out_backprop=dy,
-                    strides=[1, 1, 1, 1], padding="SAME", dilations=[1, d, d, 1])
-            # Eigen has no dilated kernel gradient: for each tap, (input window)^T @ (output
-            # gradient)
-            xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
-            h, w = tf.shape(x)[1], tf.shape(x)[2]
-            dy2 = tf.reshape(dy, [-1, dy.shape[-1]])
-            taps = [tf.matmul(tf.reshape(xp[:, i * d:i * d + h, j * d:j * d + w, :],
-                                         [-1, x.shape[-1]]), dy2, transpose_a=True)
-                    for i in range(k) for j in range(k)]
-            return dx, tf.reshape(tf.stack(taps), tf.shape(kernel))
+            onednn = onednn_enabled()
+            wide = onednn and c_in >= WIDE
+            if wide:  # oneDNN's own input gradient
+                dx = tf.raw_ops.Conv2DBackpropInput(input_sizes=tf.shape(x), filter=kernel,
+                                                    out_backprop=dy, **same)
+            else:  # the output gradient convolved with the flipped kernel
+                flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
+                dx = tf.raw_ops.Conv2D(input=dy, filter=flipped, **same)
+            if wide and d == 1:  # one matrix product over the input's kxk patches
+                patches = tf.image.extract_patches(x, [1, k, k, 1], [1, 1, 1, 1],
+                                                   [1, 1, 1, 1], "SAME")
+                dw = tf.matmul(tf.reshape(patches, [-1, k * k * c_in]),
+                               tf.reshape(dy, [-1, c_out]), transpose_a=True)
+            elif d == 1 or onednn:  # TensorFlow's own kernel gradient is fast
+                dw = tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.shape(kernel),
+                                                     out_backprop=dy, **same)
+            else:  # Eigen has no dilated kernel gradient: (input window)^T @ dy for each tap
+                pad = d * (k - 1) // 2
+                xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
+                h, w = tf.shape(x)[1], tf.shape(x)[2]
+                dy2 = tf.reshape(dy, [-1, c_out])
+                dw = tf.stack([
+                    tf.matmul(tf.reshape(xp[:, i * d:i * d + h, j * d:j * d + w, :],
+                                         [-1, c_in]), dy2, transpose_a=True)
+                    for i in range(k) for j in range(k)])
+            return dx, tf.reshape(dw, tf.shape(kernel))
 
-        return forward(x, kernel), grad
+        return tf.raw_ops.Conv2D(input=x, filter=kernel, **same), grad
 
     # tensors, not variables: the gradient of the variable read is TensorFlow's own
     return conv(tf.convert_to_tensor(x), tf.convert_to_tensor(kernel))
-
-
-def _onednn_wide_gradients(x, kernel, dy, d: int):
-    """Under oneDNN, for at least :data:`WIDE` input channels: TensorFlow's own input gradient,
-    and the kernel gradient as one matrix product over the input's 3x3 patches (undilated) or
-    TensorFlow's own (dilated)."""
-    import tensorflow as tf  # the TensorFlow backend only
-
-    dx = tf.raw_ops.Conv2DBackpropInput(
-        input_sizes=tf.shape(x), filter=kernel, out_backprop=dy, strides=[1, 1, 1, 1],
-        padding="SAME", dilations=[1, d, d, 1])
-    if d > 1:
-        return dx, tf.raw_ops.Conv2DBackpropFilter(
-            input=x, filter_sizes=tf.shape(kernel), out_backprop=dy, strides=[1, 1, 1, 1],
-            padding="SAME", dilations=[1, d, d, 1])
-    k, c_in, c_out = int(kernel.shape[0]), int(kernel.shape[2]), int(kernel.shape[3])
-    patches = tf.image.extract_patches(x, [1, k, k, 1], [1, 1, 1, 1], [1, 1, 1, 1], "SAME")
-    dw = tf.matmul(tf.reshape(patches, [-1, k * k * c_in]), tf.reshape(dy, [-1, c_out]),
-                   transpose_a=True)
-    return dx, tf.reshape(dw, tf.shape(kernel))

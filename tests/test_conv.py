@@ -1,5 +1,6 @@
-"""``colorization.conv.Conv2D``: Keras' Conv2D, with TensorFlow's CPU gradient of dilated and
-small-map convolutions rewritten; the values and both gradients must not change."""
+"""``colorization.conv.Conv2D``: Keras' Conv2D, with TensorFlow's CPU gradient of dilated,
+small-map and (under oneDNN) many-channel convolutions rewritten; the values and both
+gradients must not change."""
 
 from __future__ import annotations
 
@@ -28,32 +29,78 @@ def _values_and_gradients(layer, x):
     return [t.numpy() for t in (y, dx, dkernel, dbias)]
 
 
-@pytest.mark.parametrize(("size", "channels", "dilation", "kernel", "rewritten"), [
-    (13, 8, 2, 3, True),    # Zhang's conv5/conv6: dilated, on the 1/8 map
-    (13, 8, 1, 3, True),    # conv4/conv7: a small map
-    (9, 4, 3, 5, True),     # another odd kernel and rate
-    (40, 4, 1, 3, False),   # a large map: TensorFlow's own gradient
-    (13, 256, 1, 3, True),  # wide: under oneDNN, the kernel gradient over 3x3 patches
-    (13, 256, 2, 3, True),  # wide and dilated
-    (9, 256, 1, 5, True),   # wide, 5x5 patches
+@pytest.mark.parametrize(("size", "channels", "filters", "dilation", "kernel", "rewritten"), [
+    (13, 8, 6, 2, 3, True),     # Zhang's conv5/conv6: dilated, on the 1/8 map
+    (13, 8, 6, 1, 3, True),     # conv4/conv7: a small map
+    (9, 4, 6, 3, 5, True),      # another odd kernel and rate
+    (40, 4, 6, 1, 3, False),    # a large map, few channels: TensorFlow's own gradient
+    (40, 64, 32, 1, 3, "onednn"),  # a large map, 64 channels: tap by tap under oneDNN
+    (13, 256, 6, 1, 3, True),   # wide: oneDNN's own input gradient
+    (13, 256, 512, 1, 3, True),  # wide to 512: under oneDNN, the kernel gradient over patches
+    (13, 256, 6, 2, 3, True),   # wide and dilated
+    (9, 256, 6, 1, 5, True),    # wide, 5x5 kernel
 ])
-def test_same_values_and_gradients_as_keras_conv2d(size, channels, dilation, kernel, rewritten):
+def test_same_values_and_gradients_as_keras_conv2d(size, channels, filters, dilation, kernel,
+                                                    rewritten):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the rewrite is TensorFlow's; other backends run keras.ops.conv unchanged")
     import tensorflow as tf
 
     x = tf.constant(np.random.default_rng(0).normal(size=(2, size, size + 1, channels))
                     .astype("float32"))
-    settings = {"filters": 6, "kernel_size": kernel, "padding": "same",
+    settings = {"filters": filters, "kernel_size": kernel, "padding": "same",
                 "dilation_rate": dilation, "activation": "relu"}
     ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
     ours.build(x.shape)
     reference.build(x.shape)
     reference.set_weights(ours.get_weights())
-    assert ours._tf_cpu_rewrite(x.shape) is rewritten
+    expected = conv.onednn_enabled() if rewritten == "onednn" else rewritten
+    assert ours._tf_cpu_rewrite(x.shape) is expected
     for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x),
                     strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["patches", "taps", "native"])
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the rewrite is TensorFlow's")
+    if method == "native" and dilation > 1 and not conv.onednn_enabled():
+        pytest.skip("TensorFlow's Eigen kernels have no dilated kernel gradient")
+    import tensorflow as tf
+
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(2, 11, 12, 5)).astype("float32"))
+    kernel = tf.constant(rng.normal(size=(3, 3, 5, 7)).astype("float32"))
+    dy = tf.constant(rng.normal(size=(2, 11, 12, 7)).astype("float32"))
+    results = []
+    for convolve in (lambda: conv.conv2d_same_tf(x, kernel, dilation, method=method),
+                     lambda: tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)):
+        with tf.GradientTape() as tape:
+            tape.watch([x, kernel])
+            y = convolve()
+            loss = tf.reduce_sum(y * dy)
+        results.append([t.numpy() for t in (y, *tape.gradient(loss, [x, kernel]))])
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(("args", "way"), [
+    ((169, 512, 512, 1, True), "patches"),   # Zhang's 13x13 512-channel blocks
+    ((169, 256, 512, 1, True), "patches"),
+    ((169, 256, 128, 1, True), "taps"),
+    ((676, 256, 256, 1, True), "taps"),      # conv3, conv8 at 26x26
+    ((2704, 64, 128, 1, True), "taps"),      # conv2_1 at 52x52
+    ((169, 128, 256, 2, True), "taps"),      # a narrower dilated block
+    ((169, 512, 512, 2, True), "native"),    # conv5/conv6: oneDNN's dilated kernel gradient
+    ((2704, 32, 16, 1, True), "native"),     # few channels
+    ((10816, 1, 64, 1, True), "native"),     # conv1_1: one input channel
+    ((169, 512, 512, 1, False), "native"),   # Eigen, undilated
+    ((169, 512, 512, 2, False), "taps"),     # Eigen has no dilated kernel gradient
+])
+def test_kernel_gradient_rule(args, way):
+    assert conv.kernel_gradient(*args) == way
 
 
 def test_strided_or_valid_convolutions_are_keras_own():
@@ -76,9 +123,10 @@ def test_round_trip_through_a_saved_model(tmp_path):
 
 @pytest.mark.parametrize("onednn", ["0", "1"])
 def test_rewritten_gradients_with_and_without_onednn(onednn):
-    """The rewrite's two paths: TensorFlow's Eigen kernels (oneDNN off: no dilated kernel
-    gradient, one matrix product per tap instead) and oneDNN's (own dilated gradients, and for
-    wide convolutions the kernel gradient over 3x3 patches)."""
+    """The rewrite under TensorFlow's Eigen kernels (oneDNN off: no dilated kernel gradient,
+    one matrix product per tap instead) and oneDNN's (own dilated gradients, the kernel
+    gradient over 3x3 patches for 256 to 512 channels, tap by tap from 64 channels on any
+    map)."""
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the rewrite is TensorFlow's")
     script = f"""
@@ -87,13 +135,16 @@ import keras, numpy as np, tensorflow as tf
 from colorization import conv
 from test_conv import _values_and_gradients
 assert conv.onednn_enabled() is {onednn == "1"}
-for channels, dilation in [(5, 2), (5, 1), (conv.WIDE, 2), (conv.WIDE, 1)]:
-    x = tf.constant(np.random.default_rng(0).normal(size=(2, 13, 14, channels))
+for size, channels, filters, dilation in [(13, 5, 6, 2), (13, 5, 6, 1), (13, conv.WIDE, 6, 2),
+                                         (13, conv.WIDE, 2 * conv.WIDE, 1), (13, 64, 32, 1),
+                                         (30, 64, 32, 1)]:
+    x = tf.constant(np.random.default_rng(0).normal(size=(2, size, size + 1, channels))
                     .astype("float32"))
-    settings = {{"filters": 6, "kernel_size": 3, "padding": "same", "dilation_rate": dilation}}
+    settings = {{"filters": filters, "kernel_size": 3, "padding": "same",
+                 "dilation_rate": dilation}}
     ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
     ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
-    assert ours._tf_cpu_rewrite(x.shape)
+    assert ours._tf_cpu_rewrite(x.shape) is (size == 13 or {onednn == "1"})
     for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 print("same")

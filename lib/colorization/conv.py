@@ -1,28 +1,30 @@
 """The 2-D convolution of the Zhang networks and the autoencoders: ``keras.layers.Conv2D``
 with faster gradients on TensorFlow's CPU path.
 
-Profiling ``zhang_full``'s training step on a CPU (docs/performance.md, section 2) found two
-slow spots in TensorFlow, both in the backward pass:
+Profiling the training steps on a CPU (docs/performance.md, section 2) found three slow spots
+in TensorFlow, all in the backward pass:
 
-- on small maps (Zhang's 13x13 1/8-resolution blocks at 100x100) TensorFlow's CPU input
+- on small maps (Zhang's 13x13 1/8-resolution blocks at 100x100) TensorFlow's Eigen input
   gradient (``Conv2DBackpropInput``) runs at about a third of the speed of the forward
   convolution of the same layer;
 - a dilated convolution (``conv5``, ``conv6``) goes through ``tf.nn.convolution``, which on a
-  CPU rewrites it as SpaceToBatchND + convolution + BatchToSpaceND (TensorFlow's CPU kernels
-  have no dilated gradient).
+  CPU rewrites it as SpaceToBatchND + convolution + BatchToSpaceND (TensorFlow's Eigen kernels
+  have no dilated gradient);
+- oneDNN's kernel gradient for channels-last maps (``Conv2DBackpropFilter``, which
+  :func:`colorization.runtime.use_onednn` turns on) takes up to twice the time of the forward
+  convolution once a layer has 64 or more input channels: 26x26, 256 to 256 channels, batch 16:
+  238 ms, against 126 ms for one matrix product per kernel tap.
 
-For a stride-1 ``same`` convolution with an odd square kernel that is dilated or works on a
-map of at most :data:`SMALL_MAP` pixels, :class:`Conv2D` runs the forward pass as one native
-(dilated) convolution, the input gradient as a forward convolution of the output gradient with
-the flipped kernel, and the kernel gradient with TensorFlow's own kernel (one matrix product
-per kernel tap when dilated, unless TensorFlow's oneDNN kernels are on: they have a native
-dilated one). Under oneDNN (:func:`colorization.runtime.use_onednn`), a convolution with at
-least :data:`WIDE` input channels takes oneDNN's own input gradient instead (as fast there,
-and no flipped kernel to build), and, undilated, its kernel gradient as one matrix product
-over the input's 3x3 patches (13x13, 512 to 512 channels, batch 16: 85 ms against 105 ms for
-TensorFlow's kernel). The values are the same (``tests/test_conv.py`` compares them, and both
-gradients, with ``keras.layers.Conv2D``, with oneDNN on and off). Every other convolution, any
-GPU, and every other backend use Keras' own ``ops.conv``.
+For a stride-1 ``same`` convolution with an odd square kernel that is dilated, works on a map
+of at most :data:`SMALL_MAP` pixels, or whose kernel gradient is faster tap by tap
+(:func:`kernel_gradient`), :class:`Conv2D` runs the forward pass as one native (dilated)
+convolution, the input gradient as a forward convolution of the output gradient with the
+flipped kernel (under oneDNN, with at least :data:`WIDE` input channels: oneDNN's own input
+gradient, as fast there and no flipped kernel to build), and the kernel gradient the way
+:func:`kernel_gradient` picks from measurements on a CPU. The values are the same
+(``tests/test_conv.py`` compares them, and both gradients, with ``keras.layers.Conv2D``, for
+each way and with oneDNN on and off). Every other convolution, any GPU, and every other
+backend use Keras' own ``ops.conv``.
 """
 
 from __future__ import annotations
@@ -34,9 +36,34 @@ from keras import layers
 # input gradient runs at a third of its forward convolution's speed.
 SMALL_MAP = 16 * 16
 # Under oneDNN, convolutions with at least this many input channels (Zhang's 256- and
-# 512-channel blocks) take oneDNN's own input gradient and, undilated, the kernel gradient over
-# patches: measured faster there, not below.
+# 512-channel blocks) take oneDNN's own input gradient: measured as fast as the flipped kernel.
 WIDE = 256
+# Under oneDNN, a kernel gradient tap by tap pays from this many input and output channels.
+TAPS_MIN_CHANNELS = (64, 32)
+
+
+def kernel_gradient(pixels: int, c_in: int, c_out: int, dilation: int, onednn: bool) -> str:
+    """How :func:`conv2d_same_tf` computes the kernel gradient of a stride-1 ``same``
+    convolution of a map of ``pixels`` pixels, by what was fastest on a CPU (2 x86 cores, batch
+    16, ms; docs/performance.md, section 2):
+
+    - ``"patches"``: one matrix product over the input's kxk patches. Undilated, small maps,
+      256+ inputs to 512+ outputs (13x13, 512 to 512: 113, against 150 tap by tap, 159 native);
+    - ``"taps"``: one matrix product per kernel tap over the shifted input. Under oneDNN from
+      64 inputs and 32 outputs (26x26, 256 to 256: 126, native 238; 52x52, 64 to 128: 70,
+      native 120; 13x13, 128 to 64: 7, native 12), dilated only below 512 inputs; and on
+      Eigen, which has no dilated kernel gradient, for every dilated one;
+    - ``"native"``: TensorFlow's ``Conv2DBackpropFilter``: the rest (few channels: 52x52, 32
+      to 16: 7.5 against 8.9 tap by tap; 13x13, 512 to 512, dilated 2: 117 against 147).
+    """
+    if not onednn:
+        return "native" if dilation == 1 else "taps"
+    if dilation == 1 and pixels <= SMALL_MAP and c_in >= WIDE and c_out >= 2 * WIDE:
+        return "patches"
+    few = c_in < TAPS_MIN_CHANNELS[0] or c_out < TAPS_MIN_CHANNELS[1]
+    if few or (dilation > 1 and c_in >= 2 * WIDE):
+        return "native"
+    return "taps"
 
 
 @keras.saving.register_keras_serializable(package="colorization")
@@ -52,12 +79,16 @@ class Conv2D(layers.Conv2D):
 
     def _tf_cpu_rewrite(self, shape) -> bool:
         rates, size = set(self.dilation_rate), self.kernel_size
-        small = shape[1] is not None and shape[2] is not None and shape[1] * shape[2] <= SMALL_MAP
-        return (keras.backend.backend() == "tensorflow" and len(rates) == 1
-                and (rates != {1} or small)
+        if not (keras.backend.backend() == "tensorflow" and len(rates) == 1
                 and set(self.strides) == {1} and self.padding == "same"
                 and self.data_format == "channels_last" and size[0] == size[1]
-                and size[0] % 2 == 1 and not tf_sees_a_gpu())
+                and size[0] % 2 == 1 and not tf_sees_a_gpu()):
+            return False
+        known = shape[1] is not None and shape[2] is not None and shape[-1] is not None
+        if rates != {1} or (known and shape[1] * shape[2] <= SMALL_MAP):
+            return True
+        return known and kernel_gradient(shape[1] * shape[2], shape[-1], self.filters, 1,
+                                         onednn_enabled()) == "taps"
 
 
 def tf_sees_a_gpu() -> bool:
@@ -78,9 +109,10 @@ def onednn_enabled() -> bool:
     return bool(getattr(_pywrap_util_port, "IsMklEnabled", lambda: False)())
 
 
-def conv2d_same_tf(x, kernel, dilation: int = 1):
+def conv2d_same_tf(x, kernel, dilation: int = 1, method: str | None = None):
     """TensorFlow only: NHWC input, HWIO kernel, stride 1, ``same`` padding, odd square kernel.
-    Same values as ``tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)``."""
+    Same values as ``tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)``.
+    ``method``: the kernel gradient's way (:func:`kernel_gradient`, which picks by default)."""
     import tensorflow as tf  # the TensorFlow backend only
 
     d = int(dilation)
@@ -92,21 +124,23 @@ def conv2d_same_tf(x, kernel, dilation: int = 1):
         def grad(dy):
             onednn = onednn_enabled()
             wide = onednn and c_in >= WIDE
+            pixels = x.shape[1] * x.shape[2] if None not in x.shape[1:3] else SMALL_MAP + 1
+            way = method or kernel_gradient(pixels, c_in, c_out, d, onednn)
             if wide:  # oneDNN's own input gradient
                 dx = tf.raw_ops.Conv2DBackpropInput(input_sizes=tf.shape(x), filter=kernel,
                                                     out_backprop=dy, **same)
             else:  # the output gradient convolved with the flipped kernel
                 flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2])
                 dx = tf.raw_ops.Conv2D(input=dy, filter=flipped, **same)
-            if wide and d == 1:  # one matrix product over the input's kxk patches
+            if way == "patches":  # one matrix product over the input's kxk patches
                 patches = tf.image.extract_patches(x, [1, k, k, 1], [1, 1, 1, 1],
-                                                   [1, 1, 1, 1], "SAME")
+                                                   [1, d, d, 1], "SAME")
                 dw = tf.matmul(tf.reshape(patches, [-1, k * k * c_in]),
                                tf.reshape(dy, [-1, c_out]), transpose_a=True)
-            elif d == 1 or onednn:  # TensorFlow's own kernel gradient is fast
+            elif way == "native":
                 dw = tf.raw_ops.Conv2DBackpropFilter(input=x, filter_sizes=tf.shape(kernel),
                                                      out_backprop=dy, **same)
-            else:  # Eigen has no dilated kernel gradient: (input window)^T @ dy for each tap
+            else:  # "taps": (shifted input)^T @ dy, one matrix product for each kernel tap
                 pad = d * (k - 1) // 2
                 xp = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]])
                 h, w = tf.shape(x)[1], tf.shape(x)[2]

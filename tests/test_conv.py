@@ -61,7 +61,7 @@ def test_same_values_and_gradients_as_keras_conv2d(size, channels, filters, dila
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("method", ["patches", "taps", "native"])
+@pytest.mark.parametrize("method", conv.KERNEL_GRADIENTS)
 @pytest.mark.parametrize("dilation", [1, 2])
 def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation):
     if keras.backend.backend() != "tensorflow":
@@ -84,6 +84,12 @@ def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation):
         results.append([t.numpy() for t in (y, *tape.gradient(loss, [x, kernel]))])
     for a, b in zip(*results, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_an_unknown_kernel_gradient_way_is_refused():
+    with pytest.raises(ValueError, match="method='fast'"):
+        conv.conv2d_same_tf(np.zeros((1, 5, 5, 2), "float32"), np.zeros((3, 3, 2, 2), "float32"),
+                            method="fast")
 
 
 @pytest.mark.parametrize(("args", "way"), [

@@ -40,6 +40,8 @@ SMALL_MAP = 16 * 16
 WIDE = 256
 # Under oneDNN, a kernel gradient tap by tap pays from this many input and output channels.
 TAPS_MIN_CHANNELS = (64, 32)
+# The ways of computing the kernel gradient (:func:`kernel_gradient`).
+KERNEL_GRADIENTS = ("patches", "taps", "native")
 
 
 def kernel_gradient(pixels: int, c_in: int, c_out: int, dilation: int, onednn: bool) -> str:
@@ -115,6 +117,8 @@ def conv2d_same_tf(x, kernel, dilation: int = 1, method: str | None = None):
     ``method``: the kernel gradient's way (:func:`kernel_gradient`, which picks by default)."""
     import tensorflow as tf  # the TensorFlow backend only
 
+    if method not in (None, *KERNEL_GRADIENTS):
+        raise ValueError(f"method={method!r}: expected one of {KERNEL_GRADIENTS} or None")
     d = int(dilation)
     k, c_in, c_out = (int(n) for n in (kernel.shape[0], kernel.shape[2], kernel.shape[3]))
     same = {"strides": [1, 1, 1, 1], "padding": "SAME", "dilations": [1, d, d, 1]}

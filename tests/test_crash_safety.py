@@ -178,6 +178,29 @@ def _cut(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:200])
 
 
+def test_a_resumed_run_with_flips_ends_with_the_uninterrupted_runs_weights(tmp_path):
+    """With random left-right flips (``--flip``), a run stopped after its first epoch and
+    resumed gets the flips the uninterrupted run drew for the later epochs: the same losses
+    and the same weights. The flips do change the run (else this would prove nothing)."""
+    from colorization.train import train
+
+    config = dict(SMALL, flip=True, max_images=16, batch_size=8)
+    reference = train(RunConfig(**config), tmp_path / "reference", verbose=0)
+    with pytest.raises(KeyboardInterrupt):
+        train(RunConfig(**config), tmp_path / "resumed", verbose=0, callbacks=[_Crash(1)])
+    resumed = train(RunConfig(**config), tmp_path / "resumed", verbose=0)
+    unflipped = train(RunConfig(**dict(config, flip=False)), tmp_path / "unflipped", verbose=0)
+
+    losses = [h["loss"] for h in reference.history()]
+    assert [h["loss"] for h in resumed.history()] == losses
+    assert [h["loss"] for h in unflipped.history()] != losses
+    expected = _weights(reference.dir / "model.keras")
+    got = _weights(resumed.dir / "model.keras")
+    assert got.keys() == expected.keys()
+    for name, value in expected.items():
+        np.testing.assert_array_equal(got[name], value, err_msg=name)
+
+
 def test_unreadable_last_backup_resumes_from_the_previous_epoch(tmp_path, capsys):
     from colorization.train import train
 

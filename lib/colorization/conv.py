@@ -71,8 +71,9 @@ def kernel_gradient(pixels: int, c_in: int, c_out: int, dilation: int, onednn: b
 @keras.saving.register_keras_serializable(package="colorization")
 class Conv2D(layers.Conv2D):
     """``keras.layers.Conv2D``; on the TensorFlow backend without a GPU, a stride-1 ``same``
-    convolution with an odd square kernel (channels last) that is dilated or works on a small
-    map takes :func:`conv2d_same_tf` (see the module docstring)."""
+    convolution with an odd square kernel (channels last) that is dilated, works on a small
+    map, or (under oneDNN) has enough channels for the kernel gradient tap by tap takes
+    :func:`conv2d_same_tf` (see the module docstring)."""
 
     def convolution_op(self, inputs, kernel):
         if self._tf_cpu_rewrite(inputs.shape):

@@ -1,6 +1,6 @@
 """``colorization.conv.Conv2D``: Keras' Conv2D, with TensorFlow's CPU gradient of dilated,
-small-map and (under oneDNN) many-channel convolutions rewritten; the values and both
-gradients must not change."""
+small-map and (under oneDNN) many-channel or strided convolutions rewritten; the values and
+both gradients must not change."""
 
 from __future__ import annotations
 
@@ -62,8 +62,10 @@ def test_same_values_and_gradients_as_keras_conv2d(size, channels, filters, dila
 
 
 @pytest.mark.parametrize("method", conv.KERNEL_GRADIENTS)
-@pytest.mark.parametrize("dilation", [1, 2])
-def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation):
+@pytest.mark.parametrize(("dilation", "stride"), [(1, 1), (2, 1), (1, 2)])
+@pytest.mark.parametrize(("channels", "filters"), [(5, 7), conv.TAPS_CHANNELS_FIRST])
+def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation, stride,
+                                                              channels, filters):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the rewrite is TensorFlow's")
     if method == "native" and dilation > 1 and not conv.onednn_enabled():
@@ -71,12 +73,17 @@ def test_each_kernel_gradient_way_gives_tensorflows_gradients(method, dilation):
     import tensorflow as tf
 
     rng = np.random.default_rng(2)
-    x = tf.constant(rng.normal(size=(2, 11, 12, 5)).astype("float32"))
-    kernel = tf.constant(rng.normal(size=(3, 3, 5, 7)).astype("float32"))
-    dy = tf.constant(rng.normal(size=(2, 11, 12, 7)).astype("float32"))
+    x = tf.constant(rng.normal(size=(2, 11, 12, channels)).astype("float32"))
+    kernel = tf.constant(rng.normal(size=(3, 3, channels, filters)).astype("float32"))
+    dy = tf.constant(rng.normal(size=(2, -(-11 // stride), -(-12 // stride), filters))
+                     .astype("float32"))
+    if stride > 1 and method == "taps":
+        with pytest.raises(ValueError, match="strided"):
+            conv.conv2d_same_tf(x, kernel, dilation, method=method, stride=stride)
+        return
     results = []
-    for convolve in (lambda: conv.conv2d_same_tf(x, kernel, dilation, method=method),
-                     lambda: tf.nn.convolution(x, kernel, padding="SAME", dilations=dilation)):
+    for convolve in (lambda: conv.conv2d_same_tf(x, kernel, dilation, method, stride),
+                     lambda: tf.nn.convolution(x, kernel, stride, "SAME", dilations=dilation)):
         with tf.GradientTape() as tape:
             tape.watch([x, kernel])
             y = convolve()
@@ -90,6 +97,9 @@ def test_an_unknown_kernel_gradient_way_is_refused():
     with pytest.raises(ValueError, match="method='fast'"):
         conv.conv2d_same_tf(np.zeros((1, 5, 5, 2), "float32"), np.zeros((3, 3, 2, 2), "float32"),
                             method="fast")
+    with pytest.raises(ValueError, match="one or the other"):
+        conv.conv2d_same_tf(np.zeros((1, 5, 5, 2), "float32"), np.zeros((3, 3, 2, 2), "float32"),
+                            dilation=2, stride=2)
 
 
 @pytest.mark.parametrize(("args", "way"), [
@@ -104,16 +114,41 @@ def test_an_unknown_kernel_gradient_way_is_refused():
     ((10816, 1, 64, 1, True), "native"),     # conv1_1: one input channel
     ((169, 512, 512, 1, False), "native"),   # Eigen, undilated
     ((169, 512, 512, 2, False), "taps"),     # Eigen has no dilated kernel gradient
+    ((2704, 128, 128, 1, True, 2), "patches"),  # strided: the autoencoder's conv3
+    ((676, 256, 256, 1, True, 2), "patches"),   # conv5, Zhang's conv3_3
+    ((2704, 64, 64, 1, True, 2), "patches"),
+    ((10816, 1, 64, 1, True, 2), "native"),     # the first, one-channel convolution
+    ((676, 256, 256, 1, False, 2), "native"),   # Eigen
 ])
 def test_kernel_gradient_rule(args, way):
     assert conv.kernel_gradient(*args) == way
 
 
-def test_strided_or_valid_convolutions_are_keras_own():
+def test_few_channel_strided_or_valid_convolutions_are_keras_own():
     for settings in ({"strides": 2, "padding": "same"}, {"padding": "valid"},
                      {"padding": "same", "kernel_size": 2}):
         layer = conv.Conv2D(4, **{"kernel_size": 3, **settings})
         assert not layer._tf_cpu_rewrite((1, 8, 8, 3))
+
+
+@pytest.mark.parametrize("size", [20, 13])  # an even map and an odd one (SAME pads unevenly)
+def test_a_strided_convolution_gives_keras_values_and_gradients(size):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("the rewrite is TensorFlow's")
+    import tensorflow as tf
+
+    x = tf.constant(np.random.default_rng(3).normal(size=(2, size, size + 1, 64))
+                    .astype("float32"))
+    settings = {"filters": 64, "kernel_size": 3, "strides": 2, "padding": "same",
+                "activation": "relu"}
+    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
+    ours.build(x.shape)
+    reference.build(x.shape)
+    reference.set_weights(ours.get_weights())
+    assert ours._tf_cpu_rewrite(x.shape) is conv.onednn_enabled()  # patches under oneDNN
+    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
 def test_round_trip_through_a_saved_model(tmp_path):
@@ -132,7 +167,7 @@ def test_rewritten_gradients_with_and_without_onednn(onednn):
     """The rewrite under TensorFlow's Eigen kernels (oneDNN off: no dilated kernel gradient,
     one matrix product per tap instead) and oneDNN's (own dilated gradients, the kernel
     gradient over 3x3 patches for 256 to 512 channels, tap by tap from 64 channels on any
-    map)."""
+    map, over strided patches from 64 channels)."""
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the rewrite is TensorFlow's")
     script = f"""
@@ -141,16 +176,17 @@ import keras, numpy as np, tensorflow as tf
 from colorization import conv
 from test_conv import _values_and_gradients
 assert conv.onednn_enabled() is {onednn == "1"}
-for size, channels, filters, dilation in [(13, 5, 6, 2), (13, 5, 6, 1), (13, conv.WIDE, 6, 2),
-                                         (13, conv.WIDE, 2 * conv.WIDE, 1), (13, 64, 32, 1),
-                                         (30, 64, 32, 1)]:
+for size, channels, filters, dilation, stride in [
+        (13, 5, 6, 2, 1), (13, 5, 6, 1, 1), (13, conv.WIDE, 6, 2, 1),
+        (13, conv.WIDE, 2 * conv.WIDE, 1, 1), (13, 64, 32, 1, 1), (30, 64, 32, 1, 1),
+        (13, 64, 64, 1, 2), (30, 128, 64, 1, 2)]:
     x = tf.constant(np.random.default_rng(0).normal(size=(2, size, size + 1, channels))
                     .astype("float32"))
     settings = {{"filters": filters, "kernel_size": 3, "padding": "same",
-                 "dilation_rate": dilation}}
+                 "dilation_rate": dilation, "strides": stride}}
     ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
     ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
-    assert ours._tf_cpu_rewrite(x.shape) is (size == 13 or {onednn == "1"})
+    assert ours._tf_cpu_rewrite(x.shape) is ((size == 13 and stride == 1) or {onednn == "1"})
     for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 print("same")

@@ -23,6 +23,19 @@ def assert_close(a, b):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * max(1.0, float(np.abs(b).max())))
 
 
+def check_against_keras(x, settings, rewritten):
+    """``conv.Conv2D`` and ``keras.layers.Conv2D`` with the same ``settings`` and weights on
+    ``x``: whether ours is rewritten, and the same values and gradients."""
+    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
+    ours.build(x.shape)
+    reference.build(x.shape)
+    reference.set_weights(ours.get_weights())
+    assert ours._tf_cpu_rewrite(x.shape) is rewritten
+    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x),
+                    strict=True):
+        assert_close(a, b)
+
+
 def _values_and_gradients(layer, x):
     import tensorflow as tf
 
@@ -57,15 +70,8 @@ def test_same_values_and_gradients_as_keras_conv2d(size, channels, filters, dila
                     .astype("float32"))
     settings = {"filters": filters, "kernel_size": kernel, "padding": "same",
                 "dilation_rate": dilation, "activation": "relu"}
-    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
-    ours.build(x.shape)
-    reference.build(x.shape)
-    reference.set_weights(ours.get_weights())
-    expected = conv.onednn_enabled() if rewritten == "onednn" else rewritten
-    assert ours._tf_cpu_rewrite(x.shape) is expected
-    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x),
-                    strict=True):
-        assert_close(a, b)
+    check_against_keras(x, settings,
+                        conv.onednn_enabled() if rewritten == "onednn" else rewritten)
 
 
 @pytest.mark.parametrize("method", conv.KERNEL_GRADIENTS)
@@ -148,14 +154,7 @@ def test_a_strided_convolution_gives_keras_values_and_gradients(size):
                     .astype("float32"))
     settings = {"filters": 64, "kernel_size": 3, "strides": 2, "padding": "same",
                 "activation": "relu"}
-    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
-    ours.build(x.shape)
-    reference.build(x.shape)
-    reference.set_weights(ours.get_weights())
-    assert ours._tf_cpu_rewrite(x.shape) is conv.onednn_enabled()  # patches under oneDNN
-    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x),
-                    strict=True):
-        assert_close(a, b)
+    check_against_keras(x, settings, conv.onednn_enabled())  # patches under oneDNN
 
 
 def test_round_trip_through_a_saved_model(tmp_path):
@@ -181,7 +180,7 @@ def test_rewritten_gradients_with_and_without_onednn(onednn):
 import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})
 import keras, numpy as np, tensorflow as tf
 from colorization import conv
-from test_conv import _values_and_gradients, assert_close
+from test_conv import check_against_keras
 assert conv.onednn_enabled() is {onednn == "1"}
 for size, channels, filters, dilation, stride in [
         (13, 5, 6, 2, 1), (13, 5, 6, 1, 1), (13, conv.WIDE, 6, 2, 1),
@@ -191,11 +190,7 @@ for size, channels, filters, dilation, stride in [
                     .astype("float32"))
     settings = {{"filters": filters, "kernel_size": 3, "padding": "same",
                  "dilation_rate": dilation, "strides": stride}}
-    ours, reference = conv.Conv2D(**settings), keras.layers.Conv2D(**settings)
-    ours.build(x.shape); reference.build(x.shape); reference.set_weights(ours.get_weights())
-    assert ours._tf_cpu_rewrite(x.shape) is ((size == 13 and stride == 1) or {onednn == "1"})
-    for a, b in zip(_values_and_gradients(ours, x), _values_and_gradients(reference, x)):
-        assert_close(a, b)
+    check_against_keras(x, settings, (size == 13 and stride == 1) or {onednn == "1"})
 print("same")
 """
     env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, CUDA_VISIBLE_DEVICES="")

@@ -44,6 +44,9 @@ SMALL_MAP = 16 * 16
 WIDE = 256
 # Under oneDNN, a kernel gradient tap by tap pays from this many input and output channels.
 TAPS_MIN_CHANNELS = (64, 32)
+# Under oneDNN, a strided kernel gradient over patches pays from this many input and output
+# channels.
+STRIDED_PATCHES_MIN_CHANNELS = 64
 # From this many input and output channels, the kernel gradient tap by tap works channels-first.
 TAPS_CHANNELS_FIRST = (128, 256)
 # The ways of computing the kernel gradient (:func:`kernel_gradient`).
@@ -70,7 +73,7 @@ def kernel_gradient(pixels: int, c_in: int, c_out: int, dilation: int, onednn: b
     against 64), TensorFlow's kernel otherwise (104x104, 1 to 64: 4 against 8).
     """
     if stride > 1:
-        wide = c_in >= TAPS_MIN_CHANNELS[0] and c_out >= TAPS_MIN_CHANNELS[0]
+        wide = min(c_in, c_out) >= STRIDED_PATCHES_MIN_CHANNELS
         return "patches" if onednn and dilation == 1 and wide else "native"
     if not onednn:
         return "native" if dilation == 1 else "taps"
@@ -96,18 +99,17 @@ class Conv2D(layers.Conv2D):
         return super().convolution_op(inputs, kernel)
 
     def _tf_cpu_rewrite(self, shape) -> bool:
-        rates, strides, size = set(self.dilation_rate), set(self.strides), self.kernel_size
-        if not (keras.backend.backend() == "tensorflow" and len(rates) == 1
-                and len(strides) == 1 and self.padding == "same"
+        rate, stride, size = self.dilation_rate[0], self.strides[0], self.kernel_size
+        if not (keras.backend.backend() == "tensorflow" and len(set(self.dilation_rate)) == 1
+                and len(set(self.strides)) == 1 and self.padding == "same"
                 and self.data_format == "channels_last" and size[0] == size[1]
                 and size[0] % 2 == 1 and not tf_sees_a_gpu()):
             return False
         known = shape[1] is not None and shape[2] is not None and shape[-1] is not None
-        stride = strides.pop()
-        if stride == 1 and (rates != {1} or (known and shape[1] * shape[2] <= SMALL_MAP)):
+        if stride == 1 and (rate != 1 or (known and shape[1] * shape[2] <= SMALL_MAP)):
             return True
-        way = known and kernel_gradient(shape[1] * shape[2], shape[-1], self.filters,
-                                        rates.pop(), onednn_enabled(), stride)
+        way = known and kernel_gradient(shape[1] * shape[2], shape[-1], self.filters, rate,
+                                        onednn_enabled(), stride)
         return way == ("taps" if stride == 1 else "patches")
 
 

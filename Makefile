@@ -145,12 +145,12 @@ test-unit: $(INSTALLED) ## Unit tests only
 	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on errors and on changed NBVAL_CHECK_OUTPUT cells
-	COLORIZATION_PROFILE=smoke COLORIZATION_DATA=synthetic \
+	COLORIZATION_PROFILE=smoke COLORIZATION_DATA=embedded \
 	  $(BIN)/python -m pytest --nbval-lax notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smoke), write reports/
-	$(BIN)/python -m colorization.reproduce --profile $(PROFILE)
+	$(BIN)/python -m colorization.study.reproduce --profile $(PROFILE)
 
 data: $(INSTALLED) ## Download and prepare the Kaggle datasets (needs a Kaggle login, see README)
 	$(BIN)/colorization data fruits animals

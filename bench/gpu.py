@@ -10,7 +10,7 @@ one process and on the same uint8 images (random content; speed does not depend 
 Keras:
 
 - ``train`` (the "project" column): the library's own training entry point,
-  ``colorization.train.train(RunConfig(...), run_dir)``, on the library's synthetic fruits
+  ``colorization.runs.train.train(RunConfig(...), run_dir)``, on the library's synthetic fruits
   (``--images`` of them), for ``--train-epochs`` epochs, with the library's own input path,
   callbacks (backup, snapshots, history) and defaults (``jit_compile``, learning-rate
   schedule); only the model, batch size, image size and ``--precision`` are set. Whatever
@@ -25,7 +25,7 @@ and, built the same way (``build_colorizer`` + ``Colorizer.configure``: MSE, Ada
 - ``fit-device``: ``model.fit`` over :class:`DeviceBatches`, the dataset kept on the GPU as a
   uint8 array, each batch gathered on the device (no host round-trip per step);
 - ``fit-host``: ``model.fit`` over ``pipeline.from_arrays(backend="numpy")``: what
-  ``colorization.train`` feeds today where TensorFlow is absent (uint8 batches from host RAM);
+  ``colorization.runs.train`` feeds today where TensorFlow is absent (uint8 batches from host RAM);
 - ``step``: the model's own ``train_step`` inside one ``jax.jit`` with the random batch
   gathered in the same program, called in a Python loop: the floor of Keras' per-step
   overhead (no callbacks, no iterator);
@@ -171,8 +171,8 @@ def _sync(model):
 
 
 def _build(name, image_size, precision):
-    from colorization.registry import build_colorizer
-    from colorization.train import RunConfig
+    from colorization.nets.registry import build_colorizer
+    from colorization.runs.config import RunConfig
 
     keras.config.set_dtype_policy(precision)
     config = RunConfig(model=name, image_size=image_size, precision=precision, jit_compile=True,
@@ -185,7 +185,7 @@ def _build(name, image_size, precision):
 
 def keras_fit(name, data_device, images_host, args, host: bool):
     """``model.fit`` over device-resident (``host=False``) or host NumPy batches."""
-    from colorization import pipeline
+    from colorization.data import pipeline
 
     keras.utils.set_random_seed(0)
     model = _build(name, args.image_size, args.precision)
@@ -275,14 +275,15 @@ class _EpochClock(keras.callbacks.Callback):
 
 
 def keras_train(name, args):
-    """The project's training entry point, ``colorization.train.train``, timed.
+    """The project's training entry point, ``colorization.runs.train.train``, timed.
 
     Library defaults everywhere except the model, the batch and image sizes, the precision,
     the number of images and epochs; the run goes to a temporary folder."""
     import shutil
     import tempfile
 
-    from colorization.train import RunConfig, train
+    from colorization.runs.config import RunConfig
+    from colorization.runs.train import train
 
     config = RunConfig(model=name, data="synthetic-fruits", epochs=args.train_epochs,
                        batch_size=args.batch_size, image_size=args.image_size,
@@ -340,7 +341,7 @@ def main(args) -> int:
     import reference_torch as ref
     import torch
 
-    from colorization import models, registry
+    from colorization.nets import models, registry
 
     names = [n for n in args.models.split(",") if n]
     keras_variants = [v for v in args.keras.split(",") if v]
@@ -417,7 +418,7 @@ def main(args) -> int:
     print("memory: " + ", ".join(f"{k} {v:,.0f}" if v else f"{k} n/a" for k, v in memory.items()))
     print(f"ratio = Keras images/s / best PyTorch images/s of the same model; TFLOP/s from "
           f"3 x 2 x conv MACs per image. TensorFlow imported: {header['tensorflow_imported']}")
-    from colorization import fileio
+    from colorization.core import fileio
 
     if args.out:
         fileio.write_json(args.out, json.loads(json.dumps(

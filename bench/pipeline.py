@@ -25,7 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from colorization import runtime  # noqa: E402
+from colorization.core import runtime  # noqa: E402
 
 runtime.prepare_tensorflow()  # oneDNN on, TensorFlow imported quietly, before keras
 
@@ -49,13 +49,14 @@ def main(argv=None) -> None:
 
     import keras
 
-    from colorization import color, data, images, pipeline
+    from colorization.core import color
+    from colorization.data import datasets, images, pipeline
 
     with tempfile.TemporaryDirectory() as tmp:
         if args.folder:
             files = images.find_images(Path(args.folder))[: args.images]
         else:
-            rgb = data.load("synthetic-fruits", "train", max_images=args.images).images
+            rgb = datasets.load("synthetic-fruits", "train", max_images=args.images).images
             files = []
             for i, img in enumerate(rgb):
                 path = Path(tmp) / f"{i:05d}.jpg"

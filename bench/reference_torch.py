@@ -4,7 +4,7 @@ Not part of the library (PyTorch is an optional dependency): ``bench/train_speed
 and ``bench/gpu.py`` (GPU) time the project's own Keras training step beside this one, in
 the same process, on the same uint8 images.
 
-Each ``nn.Module`` follows the layer plan of :mod:`colorization.models` exactly (read from the
+Each ``nn.Module`` follows the layer plan of :mod:`colorization.nets.models` exactly (read from the
 same ``ZHANG_SPECS`` / ``AUTOENCODER_SPECS``, so a change there changes both): reflect-pad to a
 multiple of 8, 3x3 convs + ReLU (stride on a block's last conv, dilation 2 where the spec says),
 BatchNorm (momentum 0.1 = Keras 0.9, eps 1e-5) after each Zhang block, Zhang's 4x4 transposed
@@ -55,7 +55,7 @@ TORCH_MISSING = (
 
 if __name__ == "__main__":
     # Never TensorFlow and PyTorch in one process (TensorFlow 2.21 and a CUDA build of
-    # PyTorch crash together): Keras (the layer plans of colorization.models, and --check's
+    # PyTorch crash together): Keras (the layer plans of colorization.nets.models, and --check's
     # Keras networks) runs on its torch backend here unless KERAS_BACKEND names JAX.
     import workers
 
@@ -85,10 +85,10 @@ BN_EPS = 1e-5
 
 
 def _specs():
-    """The layer plans, read from colorization.models without importing Keras' model code
+    """The layer plans, read from colorization.nets.models without importing Keras' model code
     when it is not installed (the specs are plain dicts at the top of the module)."""
     try:
-        from colorization import models
+        from colorization.nets import models
 
         return models.ZHANG_SPECS, models.AUTOENCODER_SPECS
     except ImportError:  # no keras: parse the two dicts out of the source
@@ -219,7 +219,7 @@ def count_trainable(module: nn.Module) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Colour: the same maths as colorization.color (skimage constants), float32, on the device.
+# Colour: the same maths as colorization.core.color (skimage constants), float32, on the device.
 
 _XYZ_FROM_RGB = np.array([[0.412453, 0.357580, 0.180423],
                           [0.212671, 0.715160, 0.072169],
@@ -228,7 +228,7 @@ _WHITE = np.array([0.95047, 1.0, 1.08883])
 _RGB_TO_XYZN = (_XYZ_FROM_RGB / _WHITE[:, None]).T.astype(np.float32)
 _LAB_FROM_F = np.array([[0.0, 500.0, 0.0], [116.0, -500.0, 200.0], [0.0, 0.0, -200.0]],
                        dtype=np.float32)
-# Linear RGB of the 256 levels of an 8-bit channel (colorization.color.LINEAR_OF_UINT8).
+# Linear RGB of the 256 levels of an 8-bit channel (colorization.core.color.LINEAR_OF_UINT8).
 _LEVELS = np.arange(256, dtype=np.float64) / 255.0
 _LINEAR_OF_UINT8 = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92,
                             ((_LEVELS + 0.055) / 1.055) ** 2.4).astype(np.float32)
@@ -243,7 +243,7 @@ def lab_targets(rgb_u8: torch.Tensor, convention: str):
     """uint8 RGB (B, H, W, 3) -> (normalised L (B, 1, H, W), normalised ab (B, 2, H, W)).
 
     Float32 whatever autocast says (matmuls written out as multiply-adds). As in
-    colorization.color: each channel's linear value looked up in a 256-entry table, and f the
+    colorization.core.color: each channel's linear value looked up in a 256-entry table, and f the
     smaller of the cube root and its tangent line at epsilon."""
     lin = _linear_table(rgb_u8.device)[rgb_u8.long()]
     m = _RGB_TO_XYZN
@@ -417,7 +417,7 @@ def train_flops_per_image(name: str, image_size: int) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# --check: the same architecture as colorization.models
+# --check: the same architecture as colorization.nets.models
 
 
 def copy_keras_weights(keras_network, module: nn.Module) -> None:
@@ -453,7 +453,8 @@ def check(names, image_size: int = 100) -> bool:
     in, the same outputs and the same Lab inputs/targets, in inference mode."""
     import keras
 
-    from colorization import color, models, registry
+    from colorization.core import color
+    from colorization.nets import models, registry
 
     rng = np.random.default_rng(0)
     ok = True
@@ -494,7 +495,7 @@ def check(names, image_size: int = 100) -> bool:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--check", action="store_true", help="compare with colorization.models")
+    p.add_argument("--check", action="store_true", help="compare with colorization.nets.models")
     p.add_argument("--bench", action="store_true", help="time the reference training step")
     p.add_argument("--models", default=",".join(MODEL_NAMES))
     p.add_argument("--image-size", type=int, default=100)

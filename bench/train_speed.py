@@ -3,7 +3,7 @@
 Each side runs in its own process (:mod:`workers`); TensorFlow and PyTorch never share one.
 For each network, on the same uint8 images (100x100 by default), same batch size, float32:
 
-- keras: the project's own training step, as ``colorization.train`` runs it:
+- keras: the project's own training step, as ``colorization.runs.train`` runs it:
   ``build_colorizer`` + ``Colorizer.configure`` (MSE, Adam 1e-3, the RunConfig's precision
   and ``jit_compile``) + one ``model.fit`` over ``pipeline.from_arrays`` (the cached uint8
   array, shuffled, Lab computed inside the step). The worker pauses ``fit`` between trials
@@ -25,12 +25,12 @@ side, ratio = Keras median / best PyTorch median.
 Backend: TensorFlow unless ``KERAS_BACKEND`` says otherwise. Keras variants (profiling):
 ``project`` (the library's settings, the one the ratio is about), ``xla`` (``jit_compile=
 True``), ``nojit`` (``jit_compile=False``), ``onednn-off`` (``TF_ENABLE_ONEDNN_OPTS=0``:
-TensorFlow's Eigen CPU kernels, :func:`colorization.runtime.use_onednn`), ``inter1`` (one
-inter-op thread), and the library's TensorFlow CPU changes turned off one at a time, for
-comparison: ``keras-conv`` (every convolution and its gradients as Keras and TensorFlow run
-them, :mod:`colorization.conv`), ``keras-adam`` (Keras' unfused Adam update,
-:mod:`colorization.optim`), ``keras-bn`` (Keras' unfused batch norm, :mod:`colorization.norm`);
-join several with ``+`` (``keras-adam+keras-bn``).
+TensorFlow's Eigen CPU kernels, :func:`colorization.core.runtime.use_onednn`), ``inter1`` (one
+inter-op thread), and the library's TensorFlow CPU rewrites (:mod:`colorization.nets.tf_cpu`)
+turned off one kind at a time with ``tf_cpu.switched``, for comparison: ``keras-conv`` (every
+convolution and its gradients as Keras and TensorFlow run them), ``keras-adam`` (Keras'
+unfused Adam update), ``keras-bn`` (Keras' unfused batch norm); join several with ``+``
+(``keras-adam+keras-bn``). ``bench/tf_cpu.py`` measures each rewrite in one process.
 """
 
 from __future__ import annotations
@@ -80,28 +80,26 @@ def keras_worker(args) -> None:
         if args.inter_op_threads:
             tf.config.threading.set_inter_op_parallelism_threads(args.inter_op_threads)
 
-    from colorization import runtime
+    from colorization.core import runtime
 
     runtime.prepare_tensorflow()  # oneDNN on, TensorFlow imported quietly, before keras
     import keras
 
-    if args.keras_conv:  # the library's rewrite off (colorization.conv), for comparison
-        from colorization import conv
+    from colorization.nets import tf_cpu
 
-        conv.Conv2D._tf_cpu_rewrite = lambda self, shape: False
-    if args.keras_adam:  # Keras' own Adam update, for comparison (colorization.optim)
-        from colorization import optim
+    # The library's TensorFlow CPU rewrites, for comparison some of them off: every
+    # convolution rule (--keras-conv), the fused Adam update (--keras-adam), the fused batch
+    # norm (--keras-bn). The step is traced inside tf_cpu.switched (fit's first batch).
+    off = ((set(tf_cpu.CONV_RULES) if args.keras_conv else set())
+           | ({"adam"} if args.keras_adam else set())
+           | ({"batch_norm"} if args.keras_bn else set()))
+    rewrites = sorted({"adam", "batch_norm", *tf_cpu.CONV_RULES} - off) if off else True
 
-        optim.Adam.update_step = keras.optimizers.Adam.update_step
-    if args.keras_bn:  # Keras' own batch norm, for comparison (colorization.norm)
-        from colorization import norm
-
-        norm.BatchNormalization._tf_cpu_fused = lambda self, inputs: False
-
-    # The library's training entry points (the same calls as colorization.train.train).
-    from colorization import pipeline
-    from colorization.registry import build_colorizer
-    from colorization.train import RunConfig, make_optimizer
+    # The library's training entry points (the same calls as colorization.runs.train.train).
+    from colorization.data import pipeline
+    from colorization.nets.registry import build_colorizer
+    from colorization.runs.config import RunConfig
+    from colorization.runs.train import make_optimizer
 
     jit = {"auto": "auto", "true": True, "false": False}[args.jit_compile]
     images = workers.synthetic_images(args.images, args.image_size, args.seed)
@@ -144,7 +142,7 @@ def keras_worker(args) -> None:
                              backend=keras.backend.backend(), version=keras.__version__,
                              jit_compile=model.jit_compile, step_s=now - self.start,
                              warmup_s=self.warmup_s + now - self.start, loss=loss,
-                             **_tf_settings())
+                             tf_cpu_rewrites=sorted(tf_cpu.used()), **_tf_settings())
             else:
                 workers.emit(event="trial", seconds=now - self.start,
                              images=self.steps * args.batch_size, steps=self.steps, loss=loss)
@@ -155,8 +153,10 @@ def keras_worker(args) -> None:
                 return
             self.left, self.start = self.steps, time.perf_counter()
 
-    model.fit(dataset, epochs=1, steps_per_epoch=10**9, callbacks=[Trials()], shuffle=False,
-              verbose=0)
+    tf_cpu.reset_used()  # "ready" reports the rewrites of the traced step, not of the build
+    with tf_cpu.switched(rewrites):
+        model.fit(dataset, epochs=1, steps_per_epoch=10**9, callbacks=[Trials()], shuffle=False,
+                  verbose=0)
 
 
 def _tf_settings() -> dict:
@@ -304,7 +304,7 @@ def main(argv=None) -> int:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
         sys.path.insert(0, str(ROOT / "lib"))
-        from colorization import fileio  # the Keras side needs the library anyway
+        from colorization.core import fileio  # the Keras side needs the library anyway
 
         fileio.write_json(out, json.loads(json.dumps(
             {"header": header, "args": vars(args), "rows": rows, "failures": failures},

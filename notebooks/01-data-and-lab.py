@@ -19,16 +19,18 @@
 # **Reproduces:** Section 3 of Depaoli & Mistrali (the two datasets) and the colour-space
 # choice of Section 1: the network sees *L* and predicts *a* and *b*.
 #
-# **Writes:** `reports/figures/01-datasets.png`, `reports/figures/01-lab-channels.png`.
+# **Writes:** `reports/figures/01-datasets.png`, `reports/figures/01-lab-channels.png`; with a
+# Kaggle login, the prepared datasets under `data/prepared/`.
 #
-# Both datasets come from Kaggle and need an API token. Without one, this notebook (and the
-# whole suite) uses the embedded defaults: for fruits, 1,000 real Fruits-360 photos (8
-# classes) that ship with the package; for animals, generated animal-like scenes (no real
-# animal photos can ship with it); and the colour photographs that ship inside scikit-image
-# as the "never seen" images. The first output below says which data you are looking at.
+# The paper trains on two Kaggle datasets, which need a Kaggle login to download. Without
+# them, the suite uses its embedded real samples: for fruits, 1,000 Fruits-360 photos (8
+# classes, on white); for animals, 370 Oxford-IIIT Pet photos (cats and dogs, with their real
+# backgrounds); and the colour photographs that ship inside scikit-image as the "never seen"
+# images. The first output below says which data you are looking at.
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
+fetch_kaggle = True  # download and prepare the Kaggle datasets here when a login is found
 n_show = 8  # images per dataset in the overview figure
 seed = 0
 
@@ -37,56 +39,95 @@ seed = 0
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from colorization import runtime
+from colorization.study import notebook
 
 # Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
-# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
-# (paper figure, model, data, loss, every hyper-parameter per profile):
-# colorization/experiments.py, or `colorization experiments NAME`.
-profile = runtime.setup_notebook(profile)
+# "fruits" and "animals" resolve to, the commit and the date.
+profile = notebook.setup_notebook(profile)
 
 import numpy as np
 
-from colorization import color, data, figures, pipeline, report
+from colorization.core import color
+from colorization.data import datasets, pipeline
+from colorization.study import figures, report
 
-max_images = {"paper": None, "quick": 4000, "smoke": 400}[profile]
+max_images = {"paper": None, "quick": None, "smoke": 400}[profile]
+
+# %% [markdown]
+# ## Getting the real datasets
+#
+# This cell, and `make data` (or `colorization data fruits animals`), are the only places where
+# the project downloads anything: training and evaluation only read what is on the disk. With
+# a Kaggle login (README: "Getting the real datasets") and `fetch_kaggle` on, it downloads and
+# prepares each dataset that is not prepared yet (unless `COLORIZATION_DATA=embedded`); a
+# failed download is reported here and the notebooks go on with the embedded samples.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+from colorization.acquire import credentials, prepare
+
+login = credentials.kaggle_token_source()
+for name in ("fruits", "animals"):
+    if datasets.is_prepared(name):
+        print(f"{name}: the Kaggle dataset {datasets.KAGGLE_IDS[name]} is prepared here")
+        continue
+    if login and fetch_kaggle and datasets.data_mode() != "embedded":
+        print(f"{name}: downloading and preparing {datasets.KAGGLE_IDS[name]} "
+              f"(login: {login}) ...")
+        try:
+            prepare.prepare(name)
+            continue
+        except (RuntimeError, OSError) as err:  # download, archive and login errors
+            print(f"{name}: could not prepare it: {credentials.redact(str(err))}")
+    why = ("COLORIZATION_DATA=embedded" if datasets.data_mode() == "embedded" else
+           "fetch_kaggle is off" if login and not fetch_kaggle else
+           "no Kaggle login was found" if not login else "the download failed (above)")
+    print(f"{name}: the Kaggle data is not prepared here ({why}); the notebooks use the "
+          f"embedded real sample {datasets.EMBEDDED[name]}")
 
 # %% [markdown]
 # ## The datasets
 #
-# `data.load` returns uint8 RGB arrays at 100x100. Fruits are objects on a white background
-# (an easy problem: the paper calls it "pretty simple"); animals are real scenes with a
-# background, which the paper finds much harder.
+# `datasets.load` returns uint8 RGB arrays at 100x100 and says what they are: the dataset
+# actually used, real photos or generated images, and the source. Fruits are objects on a
+# white background; animals are photos with their backgrounds (grass, floors, sofas).
 
 # %%
 sets = {}
 for name in ("fruits", "animals"):
     for split in ("train", "test"):
-        sets[name, split] = data.load(name, split, max_images=max_images, seed=seed)
-        print(data.describe(sets[name, split]))
-photos = data.load("photos")
-print(data.describe(photos))
+        sets[name, split] = datasets.load(name, split, max_images=max_images, seed=seed)
+        print(datasets.describe(sets[name, split]))
+photos = datasets.load("photos")
+print(datasets.describe(photos))
 
 # %%
-rows = [list(sets["fruits", "train"].images[:n_show]), list(sets["animals", "train"].images[:n_show]),
+fr, an = sets["fruits", "train"], sets["animals", "train"]
+pick = {name: datasets.spread_indices(s.labels, n_show, seed) for name, s in
+        (("fruits", fr), ("animals", an))}
+rows = [list(fr.images[pick["fruits"]]), list(an.images[pick["animals"]]),
         list(photos.images[:n_show])]
-fig = figures.image_grid(rows, row_labels=[sets["fruits", "train"].dataset,
-                                           sets["animals", "train"].dataset, "photos"])
+fig = figures.image_grid(rows, row_labels=[f"{fr.dataset}\n({fr.kind})",
+                                           f"{an.dataset}\n({an.kind})", "photos\n(real)"],
+                         title="the data at 100x100: fruits, animals, never-seen photos")
 _ = report.save_figure(fig, "01-datasets")
 
 # %% [markdown]
 # For colour to be inferable from the gray image, the classes should differ in hue as well
 # as in shape and texture. The mean hue angle of each class's coloured pixels (chroma > 10;
-# atan2(b, a), degrees), measured on the fruit training images loaded above:
+# atan2(b, a), degrees), measured on the training images loaded above:
 
 # %%
-fr = sets["fruits", "train"]
-lab = color.to_numpy(color.rgb_uint8_to_lab(fr.images))
-chroma = np.hypot(lab[..., 1], lab[..., 2])
-for k, cls in enumerate(fr.class_names):
-    mask = (fr.labels == k)[:, None, None] & (chroma > 10)
-    hue = np.degrees(np.arctan2(lab[..., 2][mask].mean(), lab[..., 1][mask].mean()))
-    print(f"{cls:16s} {int((fr.labels == k).sum()):5d} images, mean hue {hue:7.1f} deg")
+for ds in (fr, an):
+    lab = color.to_numpy(color.rgb_uint8_to_lab(ds.images))
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    print(f"{ds.dataset}:")
+    for k, cls in enumerate(ds.class_names):
+        mask = (ds.labels == k)[:, None, None] & (chroma > 10)
+        hue = np.degrees(np.arctan2(lab[..., 2][mask].mean(), lab[..., 1][mask].mean()))
+        share = mask.sum() / max(1, (ds.labels == k).sum() * lab.shape[1] * lab.shape[2])
+        print(f"  {cls:16s} {int((ds.labels == k).sum()):5d} images, mean hue {hue:7.1f} deg, "
+              f"{100 * share:4.1f} % of pixels coloured")
 
 # %% [markdown]
 # ## L, a and b
@@ -96,7 +137,7 @@ for k, cls in enumerate(fr.class_names):
 # these two maps; the output image is the input's *L* joined with the predicted *ab*.
 
 # %%
-examples = np.concatenate([sets["fruits", "test"].images[:2], sets["animals", "test"].images[:1],
+examples = np.concatenate([sets["fruits", "test"].images[:2], sets["animals", "test"].images[:2],
                            photos.images[:1]])
 fig = figures.lab_channels(examples, n=len(examples))
 _ = report.save_figure(fig, "01-lab-channels")
@@ -122,7 +163,7 @@ print(f"b range: {all_lab[:, 2].min():.1f} .. {all_lab[:, 2].max():.1f}")
 # %% [markdown]
 # The two normalisations of the paper: the autoencoder's tanh output covers [-1, 1]
 # (`symmetric`), the CNN's sigmoid output [0, 1] (`unit`). They are defined once, in
-# `colorization.color`:
+# `colorization.core.color`:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -137,7 +178,7 @@ for convention in color.CONVENTIONS:
 # ## The input pipeline
 #
 # Images are decoded once and cached as uint8; each batch crosses to the accelerator as
-# 3 bytes a pixel, and the model converts it to Lab there (see `colorization.colorizer`).
+# 3 bytes a pixel, and the model converts it to Lab there (see `colorization.nets.colorizer`).
 
 # %%
 ds = pipeline.from_arrays(fr.images, batch_size=32, seed=seed, flip=True)

@@ -20,7 +20,7 @@
 # fruit dataset. Even if we are able to colorize test images correctly, the computational time
 # is extremely slow [...] this network has around 32M parameters."
 #
-# **Writes:** the run `runs/<profile>/zhang-full-fruits/`,
+# **Writes:** the runs `runs/<profile>/zhang-full-fruits/seed*/`,
 # `reports/figures/02-zhang-full-fruits.png`, a row of `reports/results.json`.
 #
 # The network is Zhang, Isola & Efros' ECCV16 colouriser (conv1-conv8, BatchNorm, dilated
@@ -32,82 +32,85 @@ profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from colorization import runtime
+from colorization.study import notebook
 
 # Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
-# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
-# (paper figure, model, data, loss, every hyper-parameter per profile):
-# colorization/experiments.py, or `colorization experiments NAME`.
-profile = runtime.setup_notebook(profile)
+# "fruits" and "animals" resolve to, the commit and the date.
+profile = notebook.setup_notebook(profile)
 
-from colorization import claims, experiments, figures, models, registry, report
+from colorization.study import claims, experiments, figures, report
 
 name = "zhang-full-fruits"
-print(experiments.describe(name, profile))
 
 # %% [markdown]
-# ## The network
+# ## The experiment
+#
+# Everything this notebook trains with: the network, the data (real or generated), the loss,
+# the optimiser and its schedule, the batch, the images, the epochs and optimizer steps, the
+# seeds. The claims below also read the ~1M CNN of notebook 03 (trained there, or here if
+# notebook 03 has not run yet).
+
+# %%
+print(experiments.describe(name, profile))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-net = registry.build_model("zhang_full")
-print(f"trainable parameters: {models.count_trainable(net):,d} "
-      f"(paper: ~{registry.PAPER_PARAMS['zhang_full']:,d}; official conv weights and biases "
-      "with the 313-class head: 32,230,393)")
+print(notebook.network_summary("zhang_full"))
+print("official conv weights and biases with the 313-class head: 32,230,393")
 
 # %% [markdown]
 # ## Train
 #
-# A finished run is reused; an interrupted one resumes from its last completed epoch.
+# Every seed: a finished run is reused, an interrupted one resumes from its last completed
+# epoch.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-run = experiments.run(name, profile)
+runs = experiments.run_all(name, profile)
 
 # %% [markdown]
-# ## Test images, epoch by epoch
+# ## Test images, epoch by epoch (seed 0)
 
 # %%
-fig = figures.epoch_grid(run, "test", title="Zhang full (32M) on fruits: test images")
+fig = figures.epoch_grid(runs[0], "test", title=experiments.caption(
+    name, profile, "Zhang's full network (32M) on fruits: test images by epoch"))
 _ = report.save_figure(fig, "02-zhang-full-fruits")
 
 # %% [markdown]
 # ## Numbers
 #
-# Metrics on the held-out test images, beside the gray baseline (a = b = 0): PSNR in dB on
-# RGB, ab error in ab units, chroma ratio = predicted chroma / true chroma (1: as saturated as
-# the truth, 0: gray), AuC in percent.
+# Metrics on the held-out test images, mean ± standard deviation over the seeds, beside the
+# gray baseline (a = b = 0): PSNR in dB on RGB, CIEDE2000 (the perceptual colour difference),
+# hue error in degrees on the truly coloured pixels (90 = no information), the spread of the
+# per-image colour against the truth's (0 = the same colour for every image), chroma ratio =
+# predicted chroma / true chroma (1: as saturated as the truth, 0: gray), ab error.
 
 # %%
 _ = experiments.report_metrics({name: name}, profile)
 
 # %% [markdown]
-# "Computationally slow": the training rate of this run, next to the ~1M CNN of notebook 03
-# (same machine and image size; varies with the machine, so not checked by CI):
+# "Computationally slow": the training rate of each seed on this machine (it varies with the
+# machine, so CI does not check it), next to the ~1M CNN's in the claims below.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-rate = run.history()[-1]["images_per_second"]
-print(f"zhang_full: {rate:,.0f} training images/s on this machine ({run.status['backend']})")
+for run in runs:
+    rate = run.history()[-1]["images_per_second"]
+    print(f"seed {run.config.seed}: {rate:,.1f} training images/s ({run.status['backend']})")
 
 # %%
-fig = figures.loss_curves({"zhang_full, mse": run})
+fig = figures.loss_curves({"zhang_full, mse": runs}, title=experiments.caption(
+    name, profile, "training loss"))
 _ = report.save_figure(fig, "02-zhang-full-fruits-loss")
 
 # %% [markdown]
-# **Paper vs this run.** The paper says the 32M network colours fruit test images correctly
-# but slowly, and moves on to a ~1M network for fruits. The table above says whether this
-# run colours (ab error against the gray baseline) and how saturated it is; the rate shows
-# the cost. The claims below compare it with the ~1M CNN of notebook 03 (its run is trained
-# there, or here if notebook 03 has not run yet).
-
-# %% [markdown]
-# ## The paper's claims, decided by this run
+# ## The paper's claims, decided by these runs
 #
 # Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, what this run measured and the verdict (*reproduced*, *not
-# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
-# in `colorization/claims.py`.
+# rule that decides it, the data and scale it was decided on, what was measured (mean ±
+# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
+# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
+# here* with the reason. The rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "02-zhang-full-fruits")

@@ -20,35 +20,41 @@
 # the L1Smooth loss, the color is less desaturated, but there are some gray stains. On the
 # other hand the MSE tends to desaturate the image, but the stain are almost absent."
 #
-# **Writes:** runs `ae-animals-mse` and `ae-animals-smoothl1`,
+# **Writes:** the runs of `ae-animals-mse` and `ae-animals-smoothl1`,
 # `reports/figures/07-ae-animals-losses.png`, rows of `reports/results.json`.
 #
 # **Units.** The autoencoder's targets are ab / 128 in [-1, 1]; PyTorch's SmoothL1 threshold
 # beta = 1 is then 128 ab units: only errors larger than 128 ab units (rare: the sRGB gamut
-# spans about -108..98) reach the linear part, so here too SmoothL1 is nearly 0.5 x MSE.
+# spans about -108..98) reach the linear part, so here SmoothL1 is nearly 0.5 x MSE.
 # "Less desaturated" becomes a chroma ratio; "gray stains" the share of the truly coloured
 # pixels (true chroma >= 15) that the prediction leaves gray (chroma < 5, and under a quarter
 # of the image's typical predicted chroma) while the rest of the image is coloured:
-# `gray_stain` in `colorization.metrics`.
+# `gray_stain` in `colorization.core.metrics`.
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from colorization import runtime
+from colorization.study import notebook
 
 # Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
-# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
-# (paper figure, model, data, loss, every hyper-parameter per profile):
-# colorization/experiments.py, or `colorization experiments NAME`.
-profile = runtime.setup_notebook(profile)
+# "fruits" and "animals" resolve to, the commit and the date.
+profile = notebook.setup_notebook(profile)
 
-from colorization import claims, compare, experiments, report
+from colorization.study import claims, compare, experiments, report
 
 names = {"SmoothL1": "ae-animals-smoothl1", "MSE": "ae-animals-mse"}
+
+# %% [markdown]
+# ## The experiments
+
+# %%
 for name in names.values():
     print(experiments.describe(name, profile))
+
+# %% [markdown]
+# ## Train
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -59,27 +65,23 @@ runs = compare.train_all(names, profile)
 
 # %%
 results = compare.loss_comparison(runs, names, profile, "07-ae-animals-losses",
-                                  title="autoencoder on animals: SmoothL1 vs MSE")
+                                  title="autoencoder on animals: SmoothL1 vs MSE (seed 0)")
 
 # %% [markdown]
-# ## Saturation and stains (test set)
+# ## Saturation and stains (test set, mean ± standard deviation over the seeds)
 
 # %%
-print(report.format_table(results, keys=("chroma_ratio", "gray_stain", "ab_mae",
-                                         "ab_mae_gray")))
+print(report.format_spread_table(results, keys=("chroma_ratio", "gray_stain", "ciede2000",
+                                                "ciede2000_gray", "hue_error")))
 
 # %% [markdown]
-# **Paper vs this run.** If SmoothL1 really kept more colour, its chroma ratio would be
-# clearly above MSE's; with a threshold of 128 ab units the two losses differ only on the
-# rare huge errors. The numbers above, and the claims below, decide.
-
-# %% [markdown]
-# ## The paper's claims, decided by this run
+# ## The paper's claims, decided by these runs
 #
 # Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, what this run measured and the verdict (*reproduced*, *not
-# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
-# in `colorization/claims.py`.
+# rule that decides it, the data and scale it was decided on, what was measured (mean ±
+# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
+# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
+# here* with the reason. The rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "07-autoencoder-animals-losses")

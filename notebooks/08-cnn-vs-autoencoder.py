@@ -22,87 +22,100 @@
 # the output of the CNN is less desaturated and more accurate. The background color is the
 # main problem for both methods [...] the images are green-ish."
 #
-# **Writes:** `reports/figures/08-cnn-vs-ae-seen.png` (Fig. 9),
-# `reports/figures/08-cnn-vs-ae-unseen.png` (Fig. 10). Reuses the runs of notebooks 05 and 07.
+# **Writes:** `reports/figures/08-cnn-vs-ae-train.png`, `reports/figures/08-cnn-vs-ae-seen.png`
+# (Fig. 9), `reports/figures/08-cnn-vs-ae-unseen.png` (Fig. 10). Reuses the runs of notebooks
+# 05 and 07.
+#
+# **Domains.** The networks are trained on animal photos (the Kaggle Animals-10 selection, or
+# the embedded Oxford-IIIT Pet sample of cats and dogs); the images "neither has seen" are
+# scikit-image's eight photographs (a person, a cat, coffee, a rocket, space, microscopy, a
+# retina, a motorcycle).
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-from colorization import runtime
+from colorization.study import notebook
 
 # Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
-# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
-# (paper figure, model, data, loss, every hyper-parameter per profile):
-# colorization/experiments.py, or `colorization experiments NAME`.
-profile = runtime.setup_notebook(profile)
+# "fruits" and "animals" resolve to, the commit and the date.
+profile = notebook.setup_notebook(profile)
 
-from colorization import claims, compare, experiments, figures, report
+from colorization.study import claims, compare, experiments, figures, report
 
 names = {"CNN": "cnn-animals-mse", "autoencoder": "ae-animals-mse"}
 
-# %%
-# NBVAL_IGNORE_OUTPUT
-runs = {label: experiments.run(name, profile) for label, name in names.items()}
+# %% [markdown]
+# ## The experiments
 
 # %%
-early = {label: run.snapshot_epochs()[0] for label, run in runs.items()}
-late = {label: run.snapshot_epochs()[-1] for label, run in runs.items()}
+for name in names.values():
+    print(experiments.describe(name, profile))
+
+# %% [markdown]
+# ## Train (or reuse notebooks 05 and 07's runs)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+runs = compare.train_all(names, profile)
+
+# %%
+seed0 = {label: seeds[0] for label, seeds in runs.items()}
+early = {label: run.snapshot_epochs()[0] for label, run in seed0.items()}
+late = {label: run.snapshot_epochs()[-1] for label, run in seed0.items()}
 columns = {}
-for label, run in runs.items():
+for label, run in seed0.items():
     columns[f"{label}, epoch {early[label]}"] = (run, early[label])
     columns[f"{label}, epoch {late[label]}"] = (run, late[label])
 print("columns:", ", ".join(columns))
 
 # %% [markdown]
-# ## Fig. 9: images from the training and test sets
+# ## Fig. 9: images from the training and test sets (seed 0)
 
 # %%
-fig = figures.side_by_side(columns, "train", n=3, title="training images")
+scale = experiments.scale_text("cnn-animals-mse", profile, seed=0)
+fig = figures.side_by_side(columns, "train", n=3, title=f"training images\n{scale}")
 _ = report.save_figure(fig, "08-cnn-vs-ae-train")
-fig = figures.side_by_side(columns, "test", n=4, title="test images")
+fig = figures.side_by_side(columns, "test", n=4, title=f"test images\n{scale}")
 _ = report.save_figure(fig, "08-cnn-vs-ae-seen")
 
 # %% [markdown]
-# ## Fig. 10: images neither network has seen (photographs)
+# ## Fig. 10: images neither network has seen (seed 0)
 
 # %%
-fig = figures.side_by_side(columns, "photos", n=6, title="never-seen photographs")
+fig = figures.side_by_side(columns, "photos", n=6,
+                           title=f"scikit-image's photographs, never seen\n{scale}")
 _ = report.save_figure(fig, "08-cnn-vs-ae-unseen")
 
 # %% [markdown]
 # ## Numbers: "learns faster", "less desaturated", "green-ish"
 #
-# For each snapshot set, at the first and the last snapshot epoch: ab error and its gray
-# baseline, chroma ratio, the mean predicted a (negative: green) and the share of green
-# pixels (a <= -5) in the prediction and in the truth (`colorization.metrics`).
+# For each snapshot set, at the first and the last snapshot epoch, mean ± standard deviation
+# over the seeds: CIEDE2000 and its gray baseline, chroma ratio, the mean predicted a
+# (negative: green) and the share of green pixels (a <= -5) in the prediction and in the truth
+# (`colorization.core.metrics`).
 
 # %%
 for set_name in ("test", "photos"):
     print(f"-- {set_name} --")
-    print(compare.by_epoch(runs, keys=("ab_mae", "ab_mae_gray", "chroma_ratio", "mean_a",
+    print(compare.by_epoch(runs, keys=("ciede2000", "ciede2000_gray", "chroma_ratio", "mean_a",
                                        "green_share", "green_share_true"),
                            set_name=set_name, epochs="ends"))
 
 # %%
-fig = figures.loss_curves(runs, title="training loss (CNN: [0,1] units; AE: [-1,1] units)")
+fig = figures.loss_curves(runs, title=experiments.caption(
+    "cnn-animals-mse", profile, "training loss (CNN: [0,1] units; AE: [-1,1] units)"))
 _ = report.save_figure(fig, "08-cnn-vs-ae-loss")
 
 # %% [markdown]
-# **Paper vs this run.** "Learns faster" is read from the early-epoch rows (lower error at
-# the first snapshot); "less desaturated and more accurate" from the last-epoch chroma ratio
-# and ab error; "green-ish" from more green pixels than the truth and a negative mean a. On
-# never-seen photographs both networks face images unlike their training set, which the
-# paper found worse for both.
-
-# %% [markdown]
-# ## The paper's claims, decided by this run
+# ## The paper's claims, decided by these runs
 #
 # Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, what this run measured and the verdict (*reproduced*, *not
-# reproduced*, or *not testable* at this profile's scale, with the reason). The rules are
-# in `colorization/claims.py`.
+# rule that decides it, the data and scale it was decided on, what was measured (mean ±
+# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
+# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
+# here* with the reason. The rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "08-cnn-vs-autoencoder")

@@ -22,43 +22,45 @@
 # loss `adversarial + 100 · L1`, both networks trained with Adam (beta_1 = 0.5, rate 2e-4).
 # We compare it with the autoencoder trained with MSE, a network of the same size (~6M).
 #
-# **Writes:** the runs `runs/<profile>/gan-fruits/` and `gan-animals/`,
-# `reports/figures/11-gan-losses.png`, `11-gan-vs-mse-<data>.png`, `11-gan-fruits.png`
-# (epoch by epoch), rows of `reports/results.json`.
+# **Writes:** the runs of `gan-fruits` and `gan-animals`, `reports/figures/11-gan-losses.png`,
+# `11-gan-vs-mse-<data>.png`, `11-gan-fruits.png` (epoch by epoch), rows of
+# `reports/results.json`.
 #
-# The training step is `colorization.gan.GANColorizer.train_step`, written once per Keras
+# The training step is `colorization.nets.gan.GANColorizer.train_step`, written once per Keras
 # backend (TensorFlow tape, JAX stateless step, PyTorch autograd) around shared objectives.
+# The GAN runs are one seed each outside the `paper` profile (no claim of the paper reads
+# them), at a smaller scale than their baselines (printed with the numbers).
 
 # %% tags=["parameters"]
 profile = None  # "paper" | "quick" | "smoke"; None: $COLORIZATION_PROFILE, else "quick"
-
 # %%
 # NBVAL_IGNORE_OUTPUT
-from colorization import runtime
+from colorization.study import notebook
 
 # Quiets TensorFlow, then prints what produced the outputs below: the profile, the data that
-# "fruits" and "animals" resolve to, the commit and the date. Each experiment's full record
-# (paper figure, model, data, loss, every hyper-parameter per profile):
-# colorization/experiments.py, or `colorization experiments NAME`.
-profile = runtime.setup_notebook(profile)
+# "fruits" and "animals" resolve to, the commit and the date.
+profile = notebook.setup_notebook(profile)
 
 import matplotlib.pyplot as plt
+import numpy as np
 
-from colorization import claims, compare, experiments, figures, gan, models, registry, report
+from colorization.nets import gan, models
+from colorization.study import claims, compare, experiments, figures, report
 
 names = {"fruits": "gan-fruits", "animals": "gan-animals"}
 baselines = {"fruits": "ae-fruits-mse", "animals": "ae-animals-mse"}  # same size, MSE
+
+# %% [markdown]
+# ## The experiments and the two networks
+
+# %%
 for name in [*names.values(), *baselines.values()]:
     print(experiments.describe(name, profile))
 
-# %% [markdown]
-# ## The two networks
-
 # %%
 # NBVAL_CHECK_OUTPUT
-generator = registry.build_model("gan")
+print(notebook.network_summary("gan"))
 discriminator = gan.build_discriminator((100, 100, 3))
-print(f"generator (U-Net): {models.count_trainable(generator):,d} trainable parameters")
 print(f"discriminator (PatchGAN): {models.count_trainable(discriminator):,d} trainable "
       f"parameters; 100x100 input -> {tuple(discriminator.output.shape[1:])} patch logits")
 
@@ -67,47 +69,61 @@ print(f"discriminator (PatchGAN): {models.count_trainable(discriminator):,d} tra
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-runs = {data: experiments.run(name, profile) for data, name in names.items()}
-mse_runs = {data: experiments.run(name, profile) for data, name in baselines.items()}
+runs = {data: experiments.run_all(name, profile) for data, name in names.items()}
+mse_runs = {data: experiments.run_all(name, profile) for data, name in baselines.items()}
 
 # %% [markdown]
-# ## The adversarial game, epoch by epoch
+# ## The adversarial game, epoch by epoch (seed 0)
 #
 # `loss` is the generator's total (`g_adv + 100 · g_l1`); a discriminator loss near
 # log 2 = 0.69 means it can no longer tell real pairs from generated ones.
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
-for data, run in runs.items():
-    hist = run.history()
+fig, axes = plt.subplots(1, 3, figsize=(10, 3))
+for data, seeds in runs.items():
+    hist = seeds[0].history()
     epochs = [h["epoch"] + 1 for h in hist]
     for ax, key in zip(axes, ("d_loss", "g_adv", "g_l1"), strict=True):
         ax.plot(epochs, [h[key] for h in hist], marker=".", label=data)
         ax.set_title(key, fontsize=10)
         ax.set_xlabel("epoch")
 axes[0].legend(fontsize=8)
+fig.suptitle(experiments.caption("gan-fruits", profile, "GAN losses"), fontsize=9)
 fig.tight_layout()
 _ = report.save_figure(fig, "11-gan-losses")
 
 # %%
-fig = figures.epoch_grid(runs["fruits"], "test", title="GAN on fruits: test images by epoch")
+fig = figures.epoch_grid(runs["fruits"][0], "test", title=experiments.caption(
+    "gan-fruits", profile, "GAN on fruits: test images by epoch"))
 _ = report.save_figure(fig, "11-gan-fruits")
 
 # %% [markdown]
-# ## GAN vs the autoencoder with MSE, last epoch, then the numbers
+# ## GAN vs the autoencoder with MSE, last epoch (seed 0), then the numbers
 
 # %%
-_ = compare.against_baseline(runs, mse_runs, names, baselines, profile, "11-gan-vs-mse",
-                             labels=("autoencoder, MSE", "GAN"),
-                             title="{data}: MSE autoencoder vs GAN")
+results = compare.against_baseline(runs, mse_runs, names, baselines, profile, "11-gan-vs-mse",
+                                   labels=("autoencoder, MSE", "GAN"),
+                                   title="{data}: MSE autoencoder vs GAN")
 
 # %% [markdown]
-# **What the adversary adds.** The L1 term alone would pull the generator towards the
+# What the table says, computed from it:
+
+# %%
+for data in names:
+    g, a = results[names[data]], results[baselines[data]]
+    g_chroma = np.mean([m["chroma_ratio"] for m in g])
+    a_chroma = np.mean([m["chroma_ratio"] for m in a])
+    g_de = np.mean([m["ciede2000"] / m["ciede2000_gray"] for m in g])
+    print(f"{data}: GAN chroma ratio {g_chroma:.2f} vs the MSE autoencoder's {a_chroma:.2f}; "
+          f"GAN CIEDE2000 {g_de:.2f}x the gray baseline's "
+          f"({'better' if g_de < 1 else 'no better'} than leaving the image gray); "
+          f"{len(g)} vs {len(a)} seeds, at different scales (above): indicative only")
+
+# %% [markdown]
+# **What the adversary is meant to add.** The L1 term alone pulls the generator towards the
 # median colour, greyish where the colour is ambiguous; the discriminator penalises greyish,
-# implausible patches. The experiment tests whether that brings the GAN's chroma ratio
-# closer to 1 than the MSE autoencoder's, and at what cost in ab error (a vivid wrong colour
-# costs more than a grey one); the table above says where this run lands. GANs need many
-# epochs to settle, so a short profile mostly shows the start of training.
+# implausible patches, at the risk of vivid wrong colours (which cost more CIEDE2000 than grey
+# ones). GANs need many epochs to settle; the scale above says how far this run trained.
 
 # %% [markdown]
 # ## The paper's claims

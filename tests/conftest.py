@@ -11,7 +11,7 @@ import sys  # noqa: E402
 
 import pytest  # noqa: E402
 
-from colorization import runtime  # noqa: E402
+from colorization.core import runtime  # noqa: E402
 
 runtime.prepare_tensorflow()
 
@@ -41,7 +41,7 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(base / "runs"))
     monkeypatch.setenv("COLORIZATION_HOME", str(base / "home"))
-    monkeypatch.setenv("COLORIZATION_DATA", "synthetic")
+    monkeypatch.setenv("COLORIZATION_DATA", "embedded")
 
 
 KAGGLE_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from colorization.archive import ArchiveError, safe_extract
+from colorization.acquire.archive import ArchiveError, safe_extract
 
 
 def _zip(path, entries):

@@ -1,7 +1,7 @@
 """Hostile archives, round two: odd entries, damaged streams, integrity, bombs, leftovers.
 
-New names of :mod:`colorization.archive` are looked up inside the tests (``archive.X``) so each
-case fails on its own when the behaviour is missing.
+New names of :mod:`colorization.acquire.archive` are looked up inside the tests
+(``archive.X``) so each case fails on its own when the behaviour is missing.
 """
 
 import errno
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from colorization import archive
-from colorization.archive import ArchiveError, safe_extract
+from colorization.acquire import archive
+from colorization.acquire.archive import ArchiveError, safe_extract
 
 
 def _zip(path, entries, compression=zipfile.ZIP_DEFLATED):
@@ -359,7 +359,7 @@ def test_temporary_member_files_of_an_interrupted_extraction_are_removed(tmp_pat
 
 _HOLD = """
 import importlib.util, sys, time
-# archive.py alone (the package would import TensorFlow: seconds of start-up)
+# archive.py alone, by its path (it needs only the standard library): starts at once
 spec = importlib.util.spec_from_file_location("archive_alone", sys.argv[2])
 mod = sys.modules["archive_alone"] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mod)

@@ -6,16 +6,19 @@ import keras
 import numpy as np
 import pytest
 
-from colorization import classification, color, data, paths, quantize
-from colorization.colorizer import predict_ab
-from colorization.evaluate import evaluate_model
-from colorization.registry import build_colorizer, load_colorizer
-from colorization.train import RunConfig, train
+from colorization.core import color, paths, quantize
+from colorization.data import datasets
+from colorization.nets import classification
+from colorization.nets.colorizer import predict_ab
+from colorization.nets.registry import build_colorizer, load_colorizer
+from colorization.runs.config import RunConfig
+from colorization.runs.evaluate import evaluate_model
+from colorization.runs.train import train
 
 
 @pytest.fixture(scope="module")
 def images():
-    return data.load("synthetic-fruits", "test", image_size=24, max_images=4).images
+    return datasets.load("synthetic-fruits", "test", image_size=24, max_images=4).images
 
 
 def test_logits_in_training_and_annealed_mean_in_ab_units_at_inference(images):
@@ -76,7 +79,7 @@ def test_learning_beats_the_gray_baseline_and_reloads(tmp_path, monkeypatch):
                     epochs=4, learning_rate=3e-3, snapshot_epochs=[], snapshot_images=2,
                     rebalance_lambda=1.0)
     run = train(cfg, tmp_path / "cls", verbose=0)
-    test = data.load("synthetic-fruits", "test", image_size=32, max_images=64)
+    test = datasets.load("synthetic-fruits", "test", image_size=32, max_images=64)
     model = run.model()
     assert isinstance(model, classification.ClassificationColorizer)
     assert model.temperature == pytest.approx(0.38)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from skimage import color as skcolor
 
-from colorization import color
+from colorization.core import color
 
 
 @pytest.fixture(scope="module")

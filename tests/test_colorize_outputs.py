@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from colorization import cli
-from colorization.registry import build_colorizer
+from colorization.nets.registry import build_colorizer
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_evaluate_out_is_always_valid_json(tmp_path, capsys, monkeypatch):
     def strict(text):
         return json.loads(text, parse_constant=lambda c: pytest.fail(f"invalid JSON: {c}"))
 
-    monkeypatch.setattr("colorization.evaluate.evaluate_run",
+    monkeypatch.setattr("colorization.runs.evaluate.evaluate_run",
                         lambda *a, **k: {"psnr": float("nan"), "ssim": float("inf"),
                                          "n": 3})
     out = tmp_path / "m" / "metrics.json"
@@ -125,8 +125,8 @@ def test_evaluate_out_is_always_valid_json(tmp_path, capsys, monkeypatch):
 _PEAK = r"""
 import json, re, sys
 import numpy as np
-from colorization.evaluate import colorize_image
-from colorization.registry import load_colorizer
+from colorization.runs.colorize import colorize_image
+from colorization.nets.registry import load_colorizer
 
 def status(key):  # kB in /proc/self/status
     with open("/proc/self/status") as f:
@@ -162,13 +162,13 @@ def test_colorize_memory_is_bounded_per_pixel(model_path):
 
 def test_images_beyond_the_limit_are_refused_before_decoding(tmp_path, model_path, capsys,
                                                              monkeypatch):
-    monkeypatch.setattr("colorization.evaluate.MAX_COLORIZE_PIXELS", 1000)
+    monkeypatch.setattr("colorization.runs.colorize.MAX_COLORIZE_PIXELS", 1000)
     _photo(tmp_path / "big.png", (50, 40))
     code, _out, err = _main(capsys, "colorize", tmp_path / "big.png", "--model", model_path,
                             "--out", tmp_path / "out")
     assert code == 1 and "image too large to colourise (50x40" in err and "resize it" in err
-    monkeypatch.setattr("colorization.evaluate.MAX_COLORIZE_PIXELS", 10**8)
-    monkeypatch.setattr("colorization.evaluate._available_memory", lambda: 10_000)
+    monkeypatch.setattr("colorization.runs.colorize.MAX_COLORIZE_PIXELS", 10**8)
+    monkeypatch.setattr("colorization.runs.colorize._available_memory", lambda: 10_000)
     code, _out, err = _main(capsys, "colorize", tmp_path / "big.png", "--model", model_path,
                             "--out", tmp_path / "out")
     assert code == 1 and "not enough memory to colourise this image" in err

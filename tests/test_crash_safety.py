@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from colorization.runs import Run, RunConfig, RunFileError, read_history
+from colorization.runs.config import RunConfig
+from colorization.runs.rundir import Run, RunFileError, read_history
 
 TINY = dict(model="autoencoder_small", data="synthetic-fruits", image_size=16, max_images=8,
             max_test_images=4, batch_size=8, snapshot_images=2, snapshot_epochs=[1, 2, 3],
@@ -29,8 +30,10 @@ POINTS = [f"{s}:{e}" for e in (1, 2, 3) for s in EPOCH_STAGES] + ["model:3", "st
 # eagerly: no tracing per process). Nothing of TensorFlow runs in the parent before a fork.
 _FORK_SERVER = r"""
 import csv, json, os, sys
-from colorization.train import train
-from colorization.runs import RunConfig
+sys.path.insert(0, sys.argv[3])  # the tests folder: kill_points
+import kill_points
+from colorization.runs.train import train
+from colorization.runs.config import RunConfig
 
 cfg = RunConfig(**json.loads(sys.argv[1]))
 jobs = json.loads(sys.argv[2])  # [[run_dir, [kill point, ...]], ...]
@@ -42,8 +45,7 @@ def one(run_dir, kill):
         try:
             import tensorflow as tf
             tf.config.run_functions_eagerly(True)
-            if kill:
-                os.environ["COLORIZATION_TEST_KILL_AT"] = kill
+            kill_points.install(kill)
             train(cfg, run_dir, verbose=0)
         except BaseException as err:
             print(f"child error: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
@@ -80,9 +82,9 @@ print(json.dumps(report))
 
 def _fork_server(jobs, timeout=600):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    env.pop("COLORIZATION_TEST_KILL_AT", None)
     out = subprocess.run([sys.executable, "-c", _FORK_SERVER, json.dumps(TINY),
-                          json.dumps(jobs)], capture_output=True, text=True, env=env,
+                          json.dumps(jobs), str(Path(__file__).parent)],
+                         capture_output=True, text=True, env=env,
                          timeout=timeout, check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
@@ -167,7 +169,7 @@ class _Crash:
 
 
 def _interrupted(run_dir, after=2):
-    from colorization.train import train
+    from colorization.runs.train import train
 
     with pytest.raises(KeyboardInterrupt):
         train(RunConfig(**SMALL), run_dir, verbose=0, callbacks=[_Crash(after)])
@@ -182,7 +184,7 @@ def test_a_resumed_run_with_flips_ends_with_the_uninterrupted_runs_weights(tmp_p
     """With random left-right flips (``--flip``), a run stopped after its first epoch and
     resumed gets the flips the uninterrupted run drew for the later epochs: the same losses
     and the same weights. The flips do change the run (else this would prove nothing)."""
-    from colorization.train import train
+    from colorization.runs.train import train
 
     config = dict(SMALL, flip=True, max_images=16, batch_size=8)
     reference = train(RunConfig(**config), tmp_path / "reference", verbose=0)
@@ -202,7 +204,7 @@ def test_a_resumed_run_with_flips_ends_with_the_uninterrupted_runs_weights(tmp_p
 
 
 def test_unreadable_last_backup_resumes_from_the_previous_epoch(tmp_path, capsys):
-    from colorization.train import train
+    from colorization.runs.train import train
 
     backup = _interrupted(tmp_path / "run")
     state = json.loads((backup / "state.json").read_text())
@@ -217,7 +219,7 @@ def test_unreadable_last_backup_resumes_from_the_previous_epoch(tmp_path, capsys
 
 
 def test_no_readable_backup_says_use_force(tmp_path):
-    from colorization.train import train
+    from colorization.runs.train import train
 
     backup = _interrupted(tmp_path / "run")
     for p in backup.glob("*.weights.h5"):
@@ -235,7 +237,7 @@ def test_no_readable_backup_says_use_force(tmp_path):
 def test_damaged_backup_of_earlier_versions_is_named(tmp_path):
     """Keras' BackupAndRestore layout (earlier versions): an empty training_metadata.json
     and a truncated latest.weights.h5 are named with what to do, and history.csv is kept."""
-    from colorization.train import train
+    from colorization.runs.train import train
 
     backup = _interrupted(tmp_path / "run")
     history = (tmp_path / "run" / "history.csv").read_text()
@@ -256,7 +258,7 @@ def test_damaged_backup_of_earlier_versions_is_named(tmp_path):
                                         ("status.json", "[]"), ("status.json", "")])
 def test_run_files_of_the_wrong_type_name_the_file(tmp_path, capsys, name, text):
     from colorization import cli
-    from colorization.evaluate import evaluate_run
+    from colorization.runs.evaluate import evaluate_run
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
@@ -277,9 +279,9 @@ def test_run_files_of_the_wrong_type_name_the_file(tmp_path, capsys, name, text)
 
 
 def test_model_of_another_image_size_is_named(tmp_path):
-    from colorization.evaluate import evaluate_model
-    from colorization.registry import build_colorizer
-    from colorization.train import train
+    from colorization.nets.registry import build_colorizer
+    from colorization.runs.evaluate import evaluate_model
+    from colorization.runs.train import train
 
     run = train(RunConfig(**dict(SMALL, epochs=1)), tmp_path / "run", verbose=0)
     build_colorizer("autoencoder_small", 32).save(run.dir / "model.keras")
@@ -294,7 +296,7 @@ def test_model_of_another_image_size_is_named(tmp_path):
 
 _HOLD_LOCK = r"""
 import sys, time
-from colorization.run_state import lock_run_dir
+from colorization.runs.rundir import lock_run_dir
 with lock_run_dir(sys.argv[1]):
     print("locked", flush=True)
     time.sleep(600)
@@ -370,8 +372,8 @@ def test_a_diverged_model_is_never_marked_finished(tmp_path):
     epoch's loss shows it) are caught before the model is saved."""
     import keras
 
-    from colorization.callbacks import NonFiniteLossError
-    from colorization.train import train
+    from colorization.runs.callbacks import NonFiniteLossError
+    from colorization.runs.train import train
 
     class Diverge(keras.callbacks.Callback):
         def on_train_end(self, logs=None):

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 from conftest import isolate_kaggle
 
-from colorization import cli, data, download, paths
+from colorization import cli
+from colorization.acquire import credentials, download
+from colorization.core import paths
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "01-data-and-lab.ipynb"
 
@@ -65,34 +67,34 @@ def _token_file(home: Path, name: str, value: str) -> Path:
 
 
 def test_every_credential_form_is_found_in_kaggles_order(tmp_path, monkeypatch, no_token):
-    assert data.kaggle_token_source() is None and download.credential_sources() == []
+    assert credentials.kaggle_token_source() is None and credentials.credential_sources() == []
     xdg = _kaggle_json(tmp_path / "xdg" / "kaggle", "k1")  # used only without ~/.kaggle
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert data.kaggle_token_source() == str(xdg)
+    assert credentials.kaggle_token_source() == str(xdg)
     oauth = _oauth(no_token, "r" * 20, "a" * 20)  # creates ~/.kaggle: XDG no longer read
-    assert download.credential_sources() == [str(oauth)]
+    assert credentials.credential_sources() == [str(oauth)]
     home_json = _kaggle_json(no_token / ".kaggle", "k3")
-    assert download.credential_sources() == [str(home_json), str(oauth)]
+    assert credentials.credential_sources() == [str(home_json), str(oauth)]
     custom = _kaggle_json(tmp_path / "custom", "k4")
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "custom"))
-    assert download.credential_sources() == [str(custom), str(oauth)]
+    assert credentials.credential_sources() == [str(custom), str(oauth)]
     monkeypatch.setenv("KAGGLE_KEY", "k5")  # the environment overrides the file's key
-    assert download.credential_sources()[0] == "KAGGLE_USERNAME and KAGGLE_KEY"
+    assert credentials.credential_sources()[0] == "KAGGLE_USERNAME and KAGGLE_KEY"
     txt = _token_file(no_token, "access_token.txt", "k6\n")
-    assert download.credential_sources()[0] == str(txt)
+    assert credentials.credential_sources()[0] == str(txt)
     plain = _token_file(no_token, "access_token", "k7")
-    assert download.credential_sources()[:2] == [str(plain), str(txt)]
+    assert credentials.credential_sources()[:2] == [str(plain), str(txt)]
     monkeypatch.setenv("KAGGLE_API_TOKEN", "k8")
-    assert download.credential_sources() == [
+    assert credentials.credential_sources() == [
         "KAGGLE_API_TOKEN", str(plain), str(txt), "KAGGLE_USERNAME and KAGGLE_KEY", str(oauth)]
     _token_file(no_token, "empty", "")  # an empty token file is not a token (as for kaggle)
     monkeypatch.setenv("KAGGLE_API_TOKEN", str(no_token / ".kaggle" / "empty"))
-    assert download.credential_sources()[0] == str(plain)
+    assert credentials.credential_sources()[0] == str(plain)
 
 
 _AUTH_PROBE = """
 import json, sys, requests
-from colorization import download
+from colorization.acquire import credentials
 sent = []
 def fake_send(self, request, **kw):  # kaggle checks an API token online: answer for Kaggle
     sent.append(request.url)
@@ -103,11 +105,11 @@ def fake_send(self, request, **kw):  # kaggle checks an API token online: answer
     r.url, r.request = request.url, request
     return r
 requests.Session.send = fake_send
-with download.guarded_output():
-    api = download.quiet_api()
+with credentials.guarded_output():
+    api = credentials.quiet_api()
     api.authenticate()
 print(json.dumps({"method": api.config_values.get("auth_method"),
-                  "source": download.kaggle_token_source(), "sent": sent}))
+                  "source": credentials.kaggle_token_source(), "sent": sent}))
 """
 
 
@@ -140,12 +142,12 @@ def test_readable_kaggle_json_is_warned_about_without_the_key(no_token):
     key = secrets.token_hex(16)
     path = _kaggle_json(no_token / ".kaggle", key, mode=0o644)
     with pytest.warns(UserWarning, match="readable by other users") as record:
-        assert data.kaggle_token_source() == str(path)
+        assert credentials.kaggle_token_source() == str(path)
     assert f"chmod 600 {path}" in str(record[0].message) and key not in str(record[0].message)
     path.chmod(0o600)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        data.kaggle_token_source()
+        credentials.kaggle_token_source()
 
 
 def test_failed_download_never_shows_the_token(no_token, monkeypatch, capsys):
@@ -160,8 +162,8 @@ def test_failed_download_never_shows_the_token(no_token, monkeypatch, capsys):
                               f"config key={file_key}")
 
     monkeypatch.setattr(download, "_kaggle_download", leaky)
-    with pytest.raises(data.DownloadError) as err:
-        data.download("fruits")
+    with pytest.raises(download.DownloadError) as err:
+        download.download("fruits")
     msg = str(err.value)
     assert "could not download sshikamaru/fruit-recognition" in msg and "***" in msg
     assert key not in msg and file_key not in msg
@@ -194,14 +196,14 @@ def test_redact_covers_every_encoding_of_every_credential(no_token, monkeypatch)
     for value in (key, token, refresh, access, env_key):
         forms |= _encodings("fakeuser", value)
     text = " | ".join(f"Authorization: Basic {f}" for f in sorted(forms))
-    clean = download.redact(text)
+    clean = credentials.redact(text)
     assert [f for f in forms if f in clean] == []
     assert clean.count("***") == len(forms)
 
 
 _VERBOSE_RUN = """
 import json, sys, requests
-from colorization import download
+from colorization.acquire import download
 download.RETRY_PAUSES = (0.0,)
 seen = []
 def echo_send(self, request, **kw):  # a server error that echoes the request's headers

@@ -10,12 +10,15 @@ import keras
 import numpy as np
 import pytest
 
-from colorization import accelerate, device_data, pipeline, registry
-from colorization.runs import RunConfig
+from colorization.data import pipeline
+from colorization.nets import registry
+from colorization.runs import accelerate, device_data
+from colorization.runs.config import RunConfig
 
 _DEVICE_VS_HOST = """
 import json, sys
-from colorization.train import RunConfig, train
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 base = dict(model="autoencoder_small", epochs=2, data="synthetic-fruits", image_size=32,
             max_images=40, max_test_images=8, batch_size=16, snapshot_images=2,
             snapshot_epochs=[1], flip=True)
@@ -155,7 +158,7 @@ def test_mixed_bfloat16_keeps_lab_and_loss_in_float32():
 
 def test_mixed_bfloat16_trains_as_well_as_float32(tmp_path):
     """A small CPU run (bf16 emulated): the final loss is within 5% of float32's."""
-    from colorization.train import train
+    from colorization.runs.train import train
 
     losses = {}
     for precision in ("float32", "mixed_bfloat16"):

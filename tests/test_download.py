@@ -8,9 +8,11 @@ import zipfile
 
 import pytest
 from conftest import isolate_kaggle
-from test_data import _img, _write_zip
+from test_prepare import _img, _write_zip
 
-from colorization import cli, data, download, paths, prepare
+from colorization import cli
+from colorization.acquire import download, prepare
+from colorization.core import paths
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +61,7 @@ def test_damaged_download_is_deleted_and_fetched_again(tmp_path, token, monkeypa
         return target
 
     monkeypatch.setattr(download, "_kaggle_download", stub)
-    monkeypatch.setenv("COLORIZATION_DATA", "kaggle")
-    out = data.prepare("fruits")
+    out = prepare.prepare("fruits")  # no archive given: prepare() downloads it
     assert seen == [False, False]  # two calls; the damaged zip was deleted in between
     assert json.loads((out / "manifest.json").read_text())["counts"]["kept"] == 5
     assert sorted(p.name for p in (paths.raw_dir() / "fruits").iterdir()) == [

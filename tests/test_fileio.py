@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from colorization import fileio
+from colorization.core import fileio
 
 
 def test_exception_inside_atomic_write_keeps_the_previous_file(tmp_path):
@@ -45,7 +45,7 @@ def test_a_finished_write_replaces_the_file(tmp_path):
 
 _WRITER = """
 import sys, time
-from colorization import fileio
+from colorization.core import fileio
 with fileio.atomic_write(sys.argv[1], "wb") as f:
     f.write(b"partial new content ")
     f.flush()

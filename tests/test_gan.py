@@ -6,10 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from colorization import color, gan
-from colorization.colorizer import predict_ab
-from colorization.registry import build_colorizer, load_colorizer
-from colorization.train import RunConfig, train
+from colorization.core import color
+from colorization.nets import gan
+from colorization.nets.colorizer import predict_ab
+from colorization.nets.registry import build_colorizer, load_colorizer
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 
 TINY = {"data": "synthetic-fruits", "loss": "adversarial_l1", "image_size": 32,
         "max_images": 48, "max_test_images": 8, "batch_size": 16, "learning_rate": 2e-4,
@@ -64,8 +66,9 @@ def test_configure_uses_adam_with_beta1_one_half():
 _BACKEND_TRAIN = """
 import json, sys
 import keras, numpy as np
-from colorization.colorizer import predict_ab
-from colorization.train import RunConfig, train
+from colorization.nets.colorizer import predict_ab
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 cfg = RunConfig(model="gan", epochs=1, data="synthetic-fruits", image_size=16, max_images=32,
                 max_test_images=4, batch_size=16, snapshot_images=2, snapshot_epochs=[1])
 run = train(cfg, sys.argv[1], verbose=0)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization.images import (
+from colorization.data.images import (
     IMAGE_EXTENSIONS,
     ImageError,
     find_images,

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from colorization import losses
+from colorization.core import losses
 
 Y_TRUE = np.zeros((1, 1, 2, 2), "float32")
 # errors 0.5 (L2 branch for delta=1), 2.0 and -1.5 (L1 branch), 0.0

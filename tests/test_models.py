@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from colorization import models, registry
+from colorization.nets import models, registry
 
 # (target trainable parameters, relative tolerance), from MISSION.md and the paper.
 PARAM_TARGETS = {
@@ -71,7 +71,7 @@ def test_output_shape_and_range_at_100(name):
     out = np.asarray(model(_random_l((2, 100, 100, 1), conv)))
     assert out.dtype == np.float32
     if name == "zhang_classification":  # logits over the ab bins, unbounded
-        from colorization import quantize
+        from colorization.core import quantize
 
         assert out.shape == (2, 100, 100, quantize.n_bins())
         return
@@ -151,7 +151,7 @@ def test_saved_model_round_trip(tmp_path):
 _BACKEND_SCRIPT = """
 import numpy as np
 from keras import ops
-from colorization import registry
+from colorization.nets import registry
 for name in ("zhang_fruits", "autoencoder_small"):
     model = registry.build_model(name)
     out = ops.convert_to_numpy(model(np.full((1, 100, 100, 1), 0.5, "float32")))
@@ -179,7 +179,7 @@ def test_other_backends(backend):
 
 @pytest.mark.parametrize("name", ["zhang_fruits", "autoencoder_small"])
 def test_predict_returns_ab_units_whatever_the_convention(name):
-    from colorization import color
+    from colorization.core import color
 
     model = registry.build_colorizer(name, image_size=16)
     rgb = np.random.default_rng(0).integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)

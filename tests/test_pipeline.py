@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from colorization import pipeline
+from colorization.data import pipeline
 
 
 def _images(n=10, size=8):

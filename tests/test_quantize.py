@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from colorization import color, quantize
+from colorization.core import color, quantize
 
 
 def _cells_reached_by_all_8bit_srgb() -> set[tuple[int, int]]:
@@ -68,9 +68,10 @@ def test_rebalancing_weights_have_prior_weighted_mean_one():
 
 
 def test_empirical_prior_is_a_distribution_and_cached(tmp_path):
-    from colorization import data, paths
+    from colorization.core import paths
+    from colorization.data import datasets
 
-    images = data.load("synthetic-fruits", "train", image_size=16, max_images=12).images
+    images = datasets.load("synthetic-fruits", "train", image_size=16, max_images=12).images
     prior = quantize.cached_prior(images, "synthetic-fruits")
     assert prior.shape == (quantize.n_bins(),)
     assert prior.sum() == pytest.approx(1.0) and np.all(prior >= 0)

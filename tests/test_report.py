@@ -6,7 +6,8 @@ import json
 import nbformat
 import pytest
 
-from colorization import fileio, report
+from colorization.core import fileio
+from colorization.study import report
 
 
 @pytest.fixture
@@ -30,11 +31,12 @@ def _executed_notebook(path):
 def test_index_links_html_notebooks_and_records_the_environment(project, monkeypatch):
     nb = _executed_notebook(project / "reports" / "notebooks" / "02-fruits.ipynb")
     (project / "reports" / "notebooks" / "03-x.partial.ipynb").write_text("{}")  # unfinished
-    for run, dataset in (("fruits_cnn", "fruits"), ("animals_ae", "synthetic-animals")):
-        (project / "runs" / run).mkdir(parents=True)
-        fileio.write_json(project / "runs" / run / "status.json",
+    for run, dataset in (("fruits_cnn/seed0", "fruits"), ("animals_ae/seed0", "pets-sample")):
+        (project / "runs" / "quick" / run).mkdir(parents=True)
+        fileio.write_json(project / "runs" / "quick" / run / "status.json",
                           {"state": "finished", "dataset": dataset, "data_source": f"src {run}"})
-    report.record("fruits_cnn", {"psnr": 23.5, "ignored": 1}, model="cnn", data="fruits")
+    report.record("fruits_cnn", [{"psnr": 23.5, "ignored": 1}, {"psnr": 24.5}], model="cnn",
+                  data="fruits")
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     monkeypatch.delitem(__import__("sys").modules, "keras", raising=False)
 
@@ -48,15 +50,35 @@ def test_index_links_html_notebooks_and_records_the_environment(project, monkeyp
     assert "tensorboard --logdir runs" in page
     env = json.loads((project / "reports" / "results.json").read_text())["_environment"]
     assert env["profile"] == "quick" and env["backend"] == "jax"
-    assert env["datasets"] == ["fruits", "synthetic-animals"]
-    assert env["runs"]["fruits_cnn"] == ["fruits", "src fruits_cnn"]
+    assert env["datasets"] == ["fruits", "pets-sample"]
+    assert env["runs"]["fruits_cnn/seed0"] == ["fruits", "src fruits_cnn/seed0"]
     assert env["commit"] == "unknown"  # the project folder is not a git checkout
     assert env["machine"]["cpu"] and isinstance(env["machine"]["gpu"], list)
     assert env["date"][:4].isdigit() and env["date"] in page
-    for value in ("quick", "jax", "fruits, synthetic-animals", env["machine"]["cpu"]):
+    for value in ("quick", "jax", "fruits, pets-sample", env["machine"]["cpu"], "24.00 ± 0.71"):
         assert value in page
     assert list(report.results()) == ["fruits_cnn"]  # the environment is not a result row
     assert "<th>fruits_cnn</th>" in page and "_environment" not in page
+    stored = report.results()["fruits_cnn"]
+    assert stored["seeds"] == 2 and stored["per_seed"]["psnr"] == [23.5, 24.5]
+    assert "ignored" not in stored["mean"]
+
+
+def test_figures_are_saved_as_lossless_rgb_png(project):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(2, 2))
+    gradient = np.linspace(0, 1, 256 * 3).reshape(16, 48, 1) * np.array([1.0, 0.5, 0.2])
+    ax.imshow(gradient)
+    path = report.save_figure(fig, "gradient")
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.mode == "RGB"  # no palette, no alpha
+        assert len(im.getcolors(maxcolors=1 << 20)) > 256  # more colours than a palette holds
 
 
 def test_commit_is_read_from_git(project):

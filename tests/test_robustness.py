@@ -23,15 +23,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from colorization import cli, data, download, paths, reproduce
-from colorization.archive import ArchiveError, safe_extract
-from colorization.callbacks import OutOfMemoryError, is_out_of_memory
-from colorization.colorizer import Colorizer
-from colorization.evaluate import colorize_files, evaluate_run
-from colorization.images import ImageError, read_image
-from colorization.registry import build_colorizer, load_colorizer
-from colorization.runs import Run, RunConfig, read_history
-from colorization.train import train
+from colorization import cli
+from colorization.acquire import download, prepare
+from colorization.acquire.archive import ArchiveError, safe_extract
+from colorization.core import paths
+from colorization.data.images import ImageError, read_image
+from colorization.nets.colorizer import Colorizer
+from colorization.nets.registry import build_colorizer, load_colorizer
+from colorization.runs.callbacks import OutOfMemoryError, is_out_of_memory
+from colorization.runs.colorize import colorize_files
+from colorization.runs.config import RunConfig
+from colorization.runs.evaluate import evaluate_run
+from colorization.runs.rundir import Run, read_history
+from colorization.runs.train import train
+from colorization.study import reproduce
 
 
 @pytest.fixture(autouse=True)
@@ -164,7 +169,7 @@ def _dataset_zip(path: Path, folder: str) -> Path:
 @pytest.mark.parametrize("name, folder", [("fruits", "train/train/Apple"),
                                           ("animals", "raw-img/cane")])
 def test_prepare_keeps_good_lists_every_skip_and_counts_add_up(tmp_path, name, folder):
-    out = data.prepare(name, archive=_dataset_zip(tmp_path / f"{name}.zip", folder))
+    out = prepare.prepare(name, archive=_dataset_zip(tmp_path / f"{name}.zip", folder))
     manifest = json.loads((out / "manifest.json").read_text())
     counts = manifest["counts"]
     reasons = {s["file"]: s["reason"] for s in manifest["skipped"]}
@@ -402,7 +407,7 @@ def test_half_downloaded_archive_is_fetched_again_never_used(tmp_path, fake_kagg
     (raw / "fruit-recognition.zip").write_bytes(good.read_bytes()[:-30])  # cut short
     (raw / ".download-killed").mkdir()  # what a kill during a download leaves
     (raw / ".download-killed" / "fruit-recognition.zip").write_bytes(b"PK\x03\x04")
-    out = data.prepare("fruits")
+    out = prepare.prepare("fruits")
     assert calls == ["sshikamaru/fruit-recognition"]
     assert sorted(p.name for p in raw.iterdir()) == ["fruit-recognition.zip"]
     assert (raw / "fruit-recognition.zip").read_bytes() == good.read_bytes()
@@ -413,7 +418,7 @@ def test_half_downloaded_archive_is_fetched_again_never_used(tmp_path, fake_kagg
     (raw / "fruit-recognition.zip").unlink()
     (raw / "by-hand.zip").write_bytes(good.read_bytes()[:100])
     with pytest.warns(UserWarning, match="by-hand.zip is damaged"):
-        data.prepare("fruits")
+        prepare.prepare("fruits")
     assert len(calls) == 2
 
 
@@ -425,7 +430,8 @@ TINY = dict(model="autoencoder_small", data="synthetic-fruits", image_size=32, m
 _SLOW_TRAIN = """
 import json, sys, time
 import keras
-from colorization.train import RunConfig, train
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 
 class Slow(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):  # after the backup and the history row
@@ -499,7 +505,7 @@ def test_sigkill_during_make_reproduce_continues_with_the_unfinished_notebook(
               "    time.sleep(300)\n"
               "print('slow done')")
     env = dict(os.environ, COLORIZATION_HOME=str(home))
-    cmd = [sys.executable, "-m", "colorization.reproduce", "--profile", "smoke"]
+    cmd = [sys.executable, "-m", "colorization.study.reproduce", "--profile", "smoke"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -577,7 +583,7 @@ def test_out_of_memory_names_the_batch_size_to_use(tmp_path, capsys, monkeypatch
     def oom(*args, **kwargs):
         raise OutOfMemoryError(msg)
 
-    monkeypatch.setattr("colorization.train.train", oom)
+    monkeypatch.setattr("colorization.runs.train.train", oom)
     code, _out, stderr = _main(capsys, "train", "--model", "autoencoder_small", "--out",
                                tmp_path / "x")
     assert code == 2 and stderr.strip() == f"error: {msg}"

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("tensorflow")
 
 PROBE = """
-from colorization import runtime
+from colorization.core import runtime
 runtime.prepare_tensorflow()
 import os
 from tensorflow.python.util import _pywrap_util_port as port
@@ -34,7 +34,7 @@ def test_onednn_on_unless_the_user_chose(chosen, expected):
 
 
 def test_nothing_is_set_once_tensorflow_is_loaded(monkeypatch):
-    from colorization import runtime
+    from colorization.core import runtime
 
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     runtime.use_onednn()  # the tests' process imported TensorFlow already: too late to count

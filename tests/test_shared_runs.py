@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from colorization import experiments
-from colorization.run_state import RunBusyError, lock_run_dir
+from colorization.runs.rundir import RunBusyError, lock_run_dir
+from colorization.study import experiments
 
 
 def test_run_waits_for_the_process_holding_the_run_then_uses_it(monkeypatch, capsys):

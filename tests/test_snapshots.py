@@ -3,8 +3,9 @@
 import numpy as np
 from PIL import Image
 
-from colorization import data
-from colorization.train import RunConfig, train
+from colorization.data import datasets
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 
 # One flat colour per class: the class of a snapshot image is read back from its colour.
 COLOURS = [(220, 30, 30), (30, 200, 30), (30, 30, 220), (220, 220, 30), (220, 30, 220),
@@ -30,13 +31,13 @@ def _classes_of(images):
 
 def test_spread_indices_cover_sorted_classes():
     labels = np.repeat(np.arange(6), 50)  # sorted: every image of class 0 first
-    idx = data.spread_indices(labels, 8, seed=0)
+    idx = datasets.spread_indices(labels, 8, seed=0)
     assert len(idx) == 8 and len(set(idx.tolist())) == 8
     assert len(set(labels[idx].tolist())) == 6
-    np.testing.assert_array_equal(idx, data.spread_indices(labels, 8, seed=0))  # seeded
-    assert not np.array_equal(idx, data.spread_indices(labels, 8, seed=1))
-    assert len(data.spread_indices(np.full(5, -1), 8)) == 5  # unlabelled, fewer than n
-    assert len(data.spread_indices(np.zeros(0, int), 8)) == 0
+    np.testing.assert_array_equal(idx, datasets.spread_indices(labels, 8, seed=0))  # seeded
+    assert not np.array_equal(idx, datasets.spread_indices(labels, 8, seed=1))
+    assert len(datasets.spread_indices(np.full(5, -1), 8)) == 5  # unlabelled, fewer than n
+    assert len(datasets.spread_indices(np.zeros(0, int), 8)) == 0
 
 
 def test_run_on_sorted_folder_snapshots_several_classes(tmp_path):

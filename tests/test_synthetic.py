@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from skimage.color import rgb2lab
 
-from colorization.photos import resized as photos
-from colorization.synthetic import (
+from colorization.data.photos import resized as photos
+from colorization.data.synthetic import (
     ANIMAL_CLASSES,
     FRUIT_CLASSES,
     generate_animals,

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from colorization import data
-from colorization.evaluate import evaluate_model, evaluate_run
-from colorization.train import Run, RunConfig, train
+from colorization.data import datasets
+from colorization.runs.evaluate import evaluate_model, evaluate_run
+from colorization.runs.train import Run, RunConfig, train
 
 TINY = dict(data="synthetic-fruits", image_size=32, max_images=48, max_test_images=16,
             batch_size=16, snapshot_images=3, snapshot_epochs=[1, 2])
@@ -109,7 +109,7 @@ def test_learning_beats_the_gray_baseline(tmp_path):
                     max_images=1200, max_test_images=200, batch_size=32, epochs=6,
                     learning_rate=3e-3, snapshot_epochs=[], snapshot_images=2, seed=0)
     run = train(cfg, tmp_path / "learn", verbose=0)
-    test = data.load("synthetic-fruits", "test", image_size=48, max_images=200)
+    test = datasets.load("synthetic-fruits", "test", image_size=48, max_images=200)
     m = evaluate_model(run.model(), test.images)
     assert m["ab_mae"] < 0.8 * m["ab_mae_gray"], m
     assert m["psnr"] > m["psnr_gray"], m
@@ -133,7 +133,8 @@ import os, json
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from colorization.train import RunConfig, train
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 cfg = RunConfig(model="autoencoder_small", epochs=1, strategy="mirrored", data="synthetic-fruits",
                 image_size=32, max_images=32, max_test_images=8, batch_size=8,
                 snapshot_images=2, snapshot_epochs=[1])
@@ -208,7 +209,7 @@ def test_cli_colorize_odd_inputs(cli_run, tmp_path):
                      "big_color.png": (1000, 700)}
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before
     # the output keeps the input's luminance at full resolution
-    from colorization import color
+    from colorization.core import color
 
     got = np.asarray(Image.open(out / "big_color.png").convert("RGB"))
     big_decoded = np.asarray(Image.open(src / "big.jpg").convert("RGB"))
@@ -239,7 +240,7 @@ def test_cli_unknown_model_lists_names(tmp_path):
 
 
 def test_never_seen_photos_shape():
-    photos = data.load("photos", image_size=32)
+    photos = datasets.load("photos", image_size=32)
     assert photos.images.shape[1:] == (32, 32, 3) and len(photos) >= 6
 
 
@@ -247,13 +248,14 @@ _BACKEND_TRAIN = """
 import json, sys
 import numpy as np
 import keras
-from colorization.train import RunConfig, train
+from colorization.runs.config import RunConfig
+from colorization.runs.train import train
 cfg = RunConfig(model="autoencoder_small", epochs=2, data="synthetic-fruits", image_size=32,
                 max_images=32, max_test_images=8, batch_size=16, snapshot_images=2,
                 snapshot_epochs=[1])
 run = train(cfg, sys.argv[1], verbose=0)
 model = run.model()
-from colorization.colorizer import predict_ab
+from colorization.nets.colorizer import predict_ab
 ab = predict_ab(model, run.snapshot_inputs()["test"])
 print(json.dumps({"backend": keras.backend.backend(), "status": run.status["state"],
                   "shape": list(ab.shape), "finite": bool(np.isfinite(ab).all()),

@@ -1,27 +1,20 @@
 """Image colorization experiment suite.
 
 Reproduces Depaoli & Mistrali, "Image Colorization using CNN and Autoencoder": networks that
-predict Lab's a/b channels from L. Modules:
+predict Lab's a/b channels from L. The package is in layers; each subpackage imports only
+those below it (``tests/test_architecture.py`` enforces it):
 
-- ``color``: sRGB <-> CIE Lab, the normalisation conventions, ``recolor`` (keras.ops).
-- ``registry``: the models, one row each (network, trainer class, convention, objective);
-  ``models`` (layer plans), ``conv`` (their Conv2D, with faster TensorFlow CPU gradients),
-  ``norm`` (their batch norm, fused on TensorFlow's CPU path), ``optim`` (Adam, fused on
-  TensorFlow), ``colorizer`` / ``classification`` / ``gan`` (trainer classes), ``losses``,
-  ``quantize``.
-- ``data`` (loading and the Kaggle/embedded policy), ``credentials`` (Kaggle logins,
-  redaction), ``download``, ``prepare`` (+ ``prepare_layout``), ``archive`` (+
-  ``archive_checks``, ``archive_formats``), ``synthetic``, ``photos``, ``images``.
-- ``pipeline`` (tf.data / NumPy input), ``device_data`` (the dataset on the accelerator),
-  ``accelerate`` (precision, batch, compile cache, several machines).
-- ``runs`` (RunConfig and the run directory), ``run_state`` (lock, per-epoch commits),
-  ``resume`` (resuming a run, alone or in a cluster), ``train`` (the fit loop),
-  ``callbacks``, ``evaluate``, ``metrics``, ``figures``, ``compare``, ``report``,
-  ``experiments`` (one record each), ``claims`` (+ ``claim_rules``, ``claim_table``: the
-  paper's claims and their verdicts).
-- ``runtime.prepare_tensorflow()``: oneDNN CPU kernels on, TensorFlow quiet; called by the
-  entry points, never at import.
-- ``fileio``: the one atomic writer.
+- ``core``: colour maths, metrics, losses, quantised ab, files, folders, process settings;
+- ``data``: datasets by name, the embedded real samples, generated images, photos, input
+  pipeline (reading only);
+- ``nets``: the networks, their trainers, the model registry, the TensorFlow CPU rewrites;
+- ``acquire``: Kaggle logins, download, safe extraction, preparation (``make data``);
+- ``runs``: one training run (config, run folder, fit loop, evaluation, colourising photos);
+- ``study``: the paper's experiments and claims, comparisons, figures, report, ``make
+  reproduce``;
+- ``cli``: the ``colorization`` command line, over all of them.
+
+Nothing runs at import time.
 """
 
 __version__ = "0.1.0"

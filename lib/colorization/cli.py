@@ -6,7 +6,7 @@ unwritable output folder, failed download, training stopped on a NaN loss or out
 130 interrupted (finished work is kept).
 
 The commands import the engine inside their functions, after :func:`main` has called
-:func:`colorization.runtime.prepare_tensorflow` (oneDNN CPU kernels on, quiet start-up):
+:func:`colorization.core.runtime.prepare_tensorflow` (oneDNN CPU kernels on, quiet start-up):
 importing Keras imports TensorFlow, which reads its settings then, and whose start-up lines
 would otherwise land on the terminal before the command says anything.
 """
@@ -18,8 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from colorization import fileio, runtime
-from colorization.download import redact
+from colorization.core import fileio, runtime
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
@@ -27,7 +26,7 @@ EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 def _add_train(sub):
     p = sub.add_parser("train", help="train a model into a run directory")
     p.add_argument("--model", required=True, help="network name (see `colorization models`)")
-    p.add_argument("--data", default="synthetic-fruits",
+    p.add_argument("--data", default="fruits",
                    help="dataset name (fruits, animals, synthetic-fruits, synthetic-animals) "
                         "or a folder of images")
     p.add_argument("--loss", default=None,
@@ -93,8 +92,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _train(args) -> int:
-    from colorization import registry
-    from colorization.train import RunConfig, train
+    from colorization.nets import registry
+    from colorization.runs.config import RunConfig
+    from colorization.runs.train import train
 
     config = RunConfig(
         model=args.model, data=args.data, epochs=args.epochs,
@@ -110,7 +110,7 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from colorization.evaluate import evaluate_run
+    from colorization.runs.evaluate import evaluate_run
 
     result = fileio.finite_json(
         evaluate_run(args.run, args.data, split=args.split, max_images=args.max_images))
@@ -122,10 +122,10 @@ def _evaluate(args) -> int:
 
 
 def _colorize(args) -> int:
-    from colorization.evaluate import colorize_files
+    from colorization.runs.colorize import colorize_files
 
     if not args.run and not args.model:  # the best finished run for --kind
-        from colorization import experiments
+        from colorization.study import experiments
 
         found = experiments.best_run(args.kind)
         if found is None:
@@ -144,17 +144,17 @@ def _colorize(args) -> int:
 
 
 def _data(args) -> int:
-    from colorization import data
+    from colorization.acquire.prepare import prepare
 
     for name in args.names:
-        folder = data.prepare(name, archive=args.archive, force=args.force)
+        folder = prepare(name, archive=args.archive, force=args.force)
         manifest = json.loads((Path(folder) / "manifest.json").read_text())
         print(f"{name}: {manifest['counts']} -> {folder}")
     return EXIT_OK
 
 
 def _models(args) -> int:
-    from colorization import models, registry
+    from colorization.nets import models, registry
 
     for name in registry.MODEL_NAMES:
         net = registry.build_model(name)
@@ -165,10 +165,19 @@ def _models(args) -> int:
 
 
 def _experiments(args) -> int:
-    from colorization import experiments
+    from colorization.study import experiments
 
     print(experiments.show(args.name) if args.name else experiments.listing())
     return EXIT_OK
+
+
+def _redacted(text: str) -> str:
+    """``text`` with any Kaggle credential of this machine masked (an error of the Kaggle
+    client may quote one). Imported here, on the error path only: training never loads the
+    acquisition code."""
+    from colorization.acquire.credentials import redact
+
+    return redact(text)
 
 
 COMMANDS = {"train": _train, "evaluate": _evaluate, "colorize": _colorize, "data": _data,
@@ -188,7 +197,7 @@ def main(argv=None) -> int:
         # OSError: missing files, unwritable folders, a full disk; RuntimeError: training
         # faults (NaN loss, out of memory), download and archive errors. No traceback: the
         # message says what to do.
-        print(f"error: {redact(str(exc) or type(exc).__name__)}", file=sys.stderr)
+        print(f"error: {_redacted(str(exc) or type(exc).__name__)}", file=sys.stderr)
         return EXIT_ERROR
 
 

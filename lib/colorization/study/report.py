@@ -1,0 +1,458 @@
+"""Results that outlive a notebook: figures under ``reports/figures/``, metric rows and claims
+in ``reports/results.json``, the executed notebooks as HTML, and the report
+``reports/index.html`` gathering them with where and how they were made (date, commit, machine,
+backend, profile, the data the runs used).
+
+Every experiment's row holds each seed's metrics, their mean and standard deviation, and its
+scale (data, real or generated, image size, training images, epochs, optimizer steps, seeds).
+The claims table is rendered here from its stored rows (:func:`format_claims_text`,
+:func:`format_claims_markdown`, :func:`format_claims_html`), so the report needs no run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import io
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from colorization.core import fileio, paths
+from colorization.study import stats
+
+TENSORBOARD = "tensorboard --logdir runs"
+
+# Metrics stored per experiment, in the order tables show them.
+TABLE_KEYS = ("psnr", "psnr_gray", "ssim", "ab_mae", "ab_mae_gray", "delta_e", "ciede2000",
+              "ciede2000_gray", "hue_error", "class_hue_error", "class_hue_error_max",
+              "spread_ratio", "chroma_ratio", "colorfulness_diff", "auc", "gray_stain",
+              "green_share", "green_share_true", "mean_a", "n_images")
+# The columns the notebooks print (every stored key is in results.json).
+TABLE_KEYS_SHORT = ("psnr", "psnr_gray", "ciede2000", "ciede2000_gray", "hue_error",
+                    "spread_ratio", "chroma_ratio", "ab_mae", "ab_mae_gray")
+
+
+def results_path() -> Path:
+    return paths.reports_dir() / "results.json"
+
+
+def _read_results() -> dict:
+    path = results_path()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_results(results: dict) -> None:
+    path = results_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fileio.write_json(path, results)
+
+
+def save_figure(fig, name: str) -> Path:
+    """Save a matplotlib figure as ``reports/figures/<name>.png``: lossless RGB (no alpha, no
+    palette), and return the path."""
+    from PIL import Image
+
+    folder = paths.figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", facecolor="white")
+    buffer.seek(0)
+    with Image.open(buffer) as im, fileio.atomic_write(path, "wb") as f:
+        im.convert("RGB").save(f, format="PNG", optimize=True)
+    return path
+
+
+def spread(per_seed: list[dict], key: str) -> stats.Values | None:
+    """``key`` of every seed as :class:`~colorization.study.stats.Values` (``None`` when a
+    seed lacks it)."""
+    values = [m.get(key) for m in per_seed]
+    if not values or any(v is None or (isinstance(v, float) and math.isnan(v))
+                         for v in values):
+        return None
+    return stats.Values.of(values)
+
+
+def record(experiment: str, per_seed: list[dict], **info) -> None:
+    """Add or replace one experiment's row in ``reports/results.json``: ``info`` (its model,
+    loss, scale, ...), then ``mean`` and ``sd`` over seeds and each seed's value of every
+    metric of :data:`TABLE_KEYS`."""
+    results = _read_results()
+    keys = [k for k in TABLE_KEYS if any(k in m for m in per_seed)]
+    row = {**info, "seeds": len(per_seed), "mean": {}, "sd": {}, "per_seed": {}}
+    for key in keys:
+        values = spread(per_seed, key)
+        if values is None:
+            continue
+        row["mean"][key], row["sd"][key] = values.mean, values.sd
+        row["per_seed"][key] = list(values.values)
+    results[experiment] = row
+    _write_results(results)
+
+
+def results() -> dict:
+    """The experiment rows of ``reports/results.json`` (its ``_environment`` and ``claims``
+    entries aside)."""
+    return {k: v for k, v in _read_results().items() if not k.startswith("_") and k != "claims"}
+
+
+def export_html(notebook: str | os.PathLike) -> Path:
+    """Write an executed notebook as a self-contained HTML page beside it (``.html``)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = Path(notebook)
+    body, _resources = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    return fileio.write_text(notebook.with_suffix(".html"), body)
+
+
+def git_commit(root: Path, short: bool = False) -> str:
+    """The commit of the checkout at ``root`` (``" (with uncommitted changes)"`` appended
+    when tracked files differ from it), or ``"unknown"`` without git or a repository."""
+    git = shutil.which("git")
+    if git is None:
+        return "unknown"
+    try:
+        res = subprocess.run([git, "rev-parse", *(["--short"] if short else []), "HEAD"],
+                             cwd=root, capture_output=True, text=True, timeout=10)
+        commit = res.stdout.strip()
+        if res.returncode != 0 or not commit:
+            return "unknown"
+        dirty = subprocess.run([git, "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def _gpu_names() -> list[str]:
+    """GPU names, asking the driver first (nothing initialised), else the loaded backend."""
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            res = subprocess.run([smi, "--query-gpu=name", "--format=csv,noheader"],
+                                 capture_output=True, text=True, timeout=20)
+            names = [n.strip() for n in res.stdout.splitlines() if n.strip()]
+            if res.returncode == 0 and names:
+                return names
+        except (OSError, subprocess.SubprocessError):
+            pass
+    try:  # only a backend the process has already loaded: never start one for this
+        if "jax" in sys.modules:
+            return [d.device_kind for d in sys.modules["jax"].devices() if d.platform == "gpu"]
+        if "tensorflow" in sys.modules:
+            tf = sys.modules["tensorflow"]
+            return [tf.config.experimental.get_device_details(d).get("device_name", d.name)
+                    for d in tf.config.list_physical_devices("GPU")]
+    except Exception:  # noqa: BLE001 - no accelerator stack is the same as no GPU
+        pass
+    return []
+
+
+def _backend() -> str:
+    if "keras" in sys.modules:
+        return sys.modules["keras"].backend.backend()
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+def data_used(profile: str | None = None) -> dict[str, list[str]]:
+    """``{run: [dataset, data source]}`` from every finished run's ``status.json`` under
+    ``runs/`` (only ``runs/<profile>/`` when a profile is given)."""
+    out = {}
+    root = paths.runs_dir()
+    base = root / profile if profile else root
+    found = sorted(base.glob("**/status.json")) if base.is_dir() else []
+    for status in found:
+        try:
+            value = json.loads(status.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(value, dict) and value.get("dataset"):
+            name = status.parent.relative_to(base).as_posix()
+            out[name] = [str(value["dataset"]), str(value.get("data_source", ""))]
+    return out
+
+
+def environment(profile: str | None = None) -> dict:
+    """Where and how the report was made: date, commit, machine, backend, profile, data."""
+    used = data_used(profile)
+    return {
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(paths.project_root()),
+        "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "gpu": _gpu_names(),
+                    "system": f"{platform.system()} {platform.release()}",
+                    "python": platform.python_version()},
+        "backend": _backend(),
+        "profile": profile or os.environ.get("COLORIZATION_PROFILE") or "unknown",
+        "datasets": sorted({d for d, _src in used.values()}),
+        "runs": used,
+    }
+
+
+def record_environment(profile: str | None = None) -> dict:
+    """Store :func:`environment` as the ``_environment`` entry of ``reports/results.json``."""
+    results = _read_results()
+    env = environment(profile)
+    results["_environment"] = env
+    _write_results(results)
+    return env
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return html.escape(str(v))
+
+
+def _environment_html(env: dict) -> str:
+    m = env["machine"]
+    gpu = ", ".join(m["gpu"]) or "none"
+    runs = "".join(f"<li>{html.escape(run)}: {html.escape(d)} ({html.escape(src)})</li>"
+                   for run, (d, src) in sorted(env["runs"].items()))
+    rows = [("date", env["date"]), ("commit", env["commit"]),
+            ("machine", f"{m['cpu']} ({m['cores']} cores), GPU: {gpu}; {m['system']}, "
+                        f"Python {m['python']}"),
+            ("backend", env["backend"]), ("profile", env["profile"]),
+            ("data", ", ".join(env["datasets"]) or "no finished run found")]
+    return ("<h2>How this report was made</h2><table class='env'>" + "".join(
+        f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows) + "</table>"
+        + (f"<details><summary>data of each run</summary><ul>{runs}</ul></details>"
+           if runs else "")
+        + f"<p>Training curves: run <code>{TENSORBOARD}</code> in the project folder and "
+        "open the address it prints.</p>")
+
+
+def _experiments_html(rows: dict) -> str:
+    scale_cols = ("model", "loss", "data", "kind", "image_size", "train_images", "epochs",
+                  "optimizer_steps", "seeds")
+    keys = [k for k in TABLE_KEYS_SHORT if any(k in r.get("mean", {}) for r in rows.values())]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*scale_cols, *keys))
+    parts = [f"<h2>Every experiment</h2><table><tr><th>experiment</th>{head}</tr>"]
+    for name, row in sorted(rows.items()):
+        cells = [_fmt(row.get(c, "")) for c in scale_cols]
+        for k in keys:
+            mean, sd = row.get("mean", {}).get(k), row.get("sd", {}).get(k)
+            cells.append("" if mean is None else
+                         f"{mean:.2f}" + (f" ± {sd:.2f}" if row.get("seeds", 1) > 1 else ""))
+        parts.append(f"<tr><th>{html.escape(name)}</th>"
+                     + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    parts.append("</table><p>Mean ± standard deviation over seeds. psnr in dB on RGB; "
+                 "ciede2000 (CIEDE2000 colour difference) and ab_mae in their units; hue_error "
+                 "in degrees on the truly coloured pixels; *_gray: the same metric for a = b "
+                 "= 0.</p>")
+    return "".join(parts)
+
+
+def write_index(profile: str | None = None) -> Path:
+    """Write ``reports/index.html``: how it was made, the results table, the claims, the
+    executed notebooks (as HTML), then every figure. The environment is also stored in
+    ``reports/results.json`` (``_environment``)."""
+    root = paths.reports_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    env = record_environment(profile)
+    rows = results()
+    parts = ["<!doctype html><meta charset='utf-8'><title>Colorization results</title>",
+             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+             ".env td,.claims td{text-align:left}"
+             "img{max-width:100%;margin:1em 0}</style>",
+             "<h1>Image colorization: results</h1>", _environment_html(env)]
+    if rows:
+        parts.append(_experiments_html(rows))
+    claims = _read_results().get("claims")
+    if claims:
+        parts.append("<h2>The paper's claims</h2>" + format_claims_html(claims))
+    notebooks = sorted(p for p in (root / "notebooks").glob("*.ipynb")
+                       if not p.name.endswith(".partial.ipynb"))
+    if notebooks:
+        items = []
+        for nb in notebooks:
+            page = nb.with_suffix(".html")
+            if not page.is_file() or page.stat().st_mtime < nb.stat().st_mtime:
+                page = export_html(nb)
+            items.append(f"<li><a href='notebooks/{html.escape(page.name)}'>"
+                         f"{html.escape(nb.stem)}</a></li>")
+        parts.append("<h2>Executed notebooks</h2><ul>" + "".join(items) + "</ul>")
+    figures = sorted(paths.figures_dir().glob("*.png"))
+    if figures:
+        parts.append("<h2>Figures</h2>")
+        for fig in figures:
+            if fig.name.startswith("."):
+                continue
+            name, stem = html.escape(fig.name), html.escape(fig.stem)
+            parts.append(f"<h3>{stem}</h3><img src='figures/{name}' alt='{stem}'>")
+    index = root / "index.html"
+    fileio.write_text(index, "\n".join(parts) + "\n")
+    return index
+
+
+# ------------------------------------------------------------------ tables
+
+
+def format_table(rows: dict, keys=TABLE_KEYS_SHORT, digits: int = 2) -> str:
+    """A plain-text table of ``{label: metrics}``, values rounded (so notebooks compare)."""
+    return format_spread_table({label: [m] for label, m in rows.items()}, keys, digits)
+
+
+def format_spread_table(per_seed: dict[str, list[dict]], keys=TABLE_KEYS_SHORT,
+                        digits: int = 2) -> str:
+    """A plain-text table of ``{label: [metrics of each seed]}``: each cell the mean ± the
+    standard deviation over seeds (the value alone for one seed), rounded; a column ``n`` gives
+    the seeds."""
+    cells = {}
+    for label, runs in per_seed.items():
+        row = []
+        for k in keys:
+            values = spread(runs, k)
+            if values is None:
+                row.append("-")
+            elif values.n == 1:
+                row.append(f"{values.mean:.{digits}f}")
+            else:
+                row.append(f"{values.mean:.{digits}f} ± {values.sd:.{digits}f}")
+        cells[label] = (len(runs), row)
+    widths = [max([len(k)] + [len(c[1][i]) for c in cells.values()]) for i, k in enumerate(keys)]
+    width = max([len("experiment")] + [len(k) for k in cells])
+    lines = [f"{'':{width}s}  n " + " ".join(f"{k:>{w}s}" for k, w in zip(keys, widths,
+                                                                          strict=True))]
+    for label, (n, row) in cells.items():
+        lines.append(f"{label:{width}s} {n:2d} " + " ".join(
+            f"{c:>{w}s}" for c, w in zip(row, widths, strict=True)))
+    return "\n".join(lines)
+
+
+def verdict(m: dict) -> str:
+    """One sentence reading a metrics dict against the gray baseline: how much of the gray
+    baseline's colour difference (CIEDE2000) is left, whether hues are right, saturation."""
+    gray = m.get("ciede2000_gray") or m.get("ab_mae_gray")
+    ratio = (m.get("ciede2000", m.get("ab_mae")) / gray) if gray else float("nan")
+    hue = m.get("hue_error")
+    hue_text = f", hue error {hue:.0f} degrees" if hue is not None else ""
+    if ratio < 0.8:
+        colours = f"colours: its CIEDE2000 is {ratio:.2f}x the gray baseline's{hue_text}"
+    elif ratio < 1.0:
+        colours = f"barely beats gray: its CIEDE2000 is {ratio:.2f}x the gray baseline's{hue_text}"
+    else:
+        colours = (f"does worse than leaving the image gray (CIEDE2000 {ratio:.2f}x the "
+                   f"baseline's{hue_text})")
+    chroma = m["chroma_ratio"]
+    if chroma < 0.5:
+        sat = f"strongly desaturated (chroma ratio {chroma:.2f})"
+    elif chroma < 0.85:
+        sat = f"desaturated (chroma ratio {chroma:.2f})"
+    elif chroma <= 1.15:
+        sat = f"about as saturated as the truth (chroma ratio {chroma:.2f})"
+    else:
+        sat = f"more saturated than the truth (chroma ratio {chroma:.2f})"
+    return f"The model {colours}; {sat}."
+
+
+# ------------------------------------------------------------------ the claims table
+
+
+_COLOURS = {stats.REPRODUCED: "#d7f0d7", stats.NOT_REPRODUCED: "#f6d5d5",
+            stats.INCONCLUSIVE: "#fbf0c8", stats.INDICATIVE: "#dde7f6",
+            stats.NOT_TESTABLE: "#eeeeee"}
+
+
+def _verdict_text(row) -> str:
+    return row["verdict"] + (f" ({row['reason']})" if row.get("reason") else "")
+
+
+def tally(rows: list[dict]) -> str:
+    """The count of each verdict: the decided ones on real photos, the indicative ones on
+    generated data, and the claims not testable here, apart."""
+    def counted(chosen, verdicts):
+        counts = {v: sum(r["verdict"] == v for r in chosen) for v in verdicts}
+        return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+
+    decided = (stats.REPRODUCED, stats.NOT_REPRODUCED, stats.INCONCLUSIVE)
+    parts = []
+    real = [r for r in rows if r["verdict"] in decided and r.get("kind") == "real"]
+    if real:
+        parts.append("on real photos: " + counted(real, decided))
+    generated = [r for r in rows if r["verdict"] == stats.INDICATIVE]
+    if generated:
+        parts.append(f"on generated data: {len(generated)} {stats.INDICATIVE} (never counted)")
+    untested = [r for r in rows if r["verdict"] == stats.NOT_TESTABLE]
+    if untested:
+        parts.append(f"{len(untested)} {stats.NOT_TESTABLE}")
+    return "; ".join(parts)
+
+
+def format_claims_text(rows: list[dict]) -> str:
+    """Plain text: one block per claim (what the paper says, the rule, the data and scale it
+    was decided on, what was measured, the verdict), then the tally."""
+    if not rows:
+        return "no claim of the paper is decided here"
+    lines = []
+    for r in rows:
+        lines += [f"[{r['verdict']}] {r['id']} ({r['where']})",
+                  f"    paper says: \"{r['says']}\""]
+        if r.get("rule"):
+            lines.append(f"    rule:       {r['rule']}")
+        if r.get("scale"):
+            lines.append(f"    decided on: {r['scale']}")
+        if r.get("domains"):
+            lines.append(f"    domains:    {r['domains']}")
+        lines.append(f"    measured:   {r['measured']}")
+        if r.get("reason"):
+            lines.append(f"    why:        {r['reason']}")
+    lines.append(tally(rows))
+    return "\n".join(lines)
+
+
+def format_claims_markdown(rows: list[dict]) -> str:
+    """A Markdown table: claim, where, paper says, data and scale, measured, verdict."""
+    def cell(text):
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    out = ["| claim | where | paper says | decided on | measured | verdict |",
+           "|---|---|---|---|---|---|"]
+    out += [f"| {cell(r['id'])} | {cell(r['where'])} | {cell(r['says'])} | "
+            f"{cell(r.get('scale', ''))} | {cell(r['measured'])} | {cell(_verdict_text(r))} |"
+            for r in rows]
+    return "\n".join(out)
+
+
+def format_claims_html(rows: list[dict]) -> str:
+    """An HTML table (for ``reports/index.html`` and notebook display), then the tally."""
+    esc = html.escape
+    parts = ["<table class='claims'><tr><th>claim</th><th>where</th><th>paper says</th>"
+             "<th>decided on</th><th>measured</th><th>verdict</th></tr>"]
+    for r in rows:
+        parts.append(
+            f"<tr><td>{esc(r['id'])}</td><td>{esc(r['where'])}</td><td>{esc(r['says'])}</td>"
+            f"<td>{esc(r.get('scale', ''))}</td><td>{esc(r['measured'])}</td>"
+            f"<td style='background:{_COLOURS.get(r['verdict'], '#fff')}'>"
+            f"{esc(_verdict_text(r))}</td></tr>")
+    parts.append(f"</table><p>{esc(tally(rows))}</p>")
+    return "".join(parts)
+
+
+def store_claims(rows: list[dict], order: list[str] | None = None) -> None:
+    """Store ``rows`` in ``reports/results.json`` under ``"claims"`` (replacing rows of the
+    same claim id, keeping the others), sorted by ``order`` (claim ids) where given."""
+    results = _read_results()
+    stored = {r["id"]: r for r in results.get("claims", [])}
+    stored.update({r["id"]: r for r in rows})
+    order = order or []
+    results["claims"] = sorted(stored.values(), key=lambda r: (
+        order.index(r["id"]) if r["id"] in order else len(order), r["id"]))
+    _write_results(results)

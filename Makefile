@@ -48,7 +48,7 @@ INSTALLED := $(STAMP) $(if $(GPU_ON),$(GPU_STAMP))
 
 .DEFAULT_GOAL := help
 .PHONY: help venv requirements check-python check-lock lock download-size test test-unit \
-	test-notebooks reproduce data lab lint bench bench-check clean distclean
+	test-notebooks reproduce publish data lab lint bench bench-check clean distclean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_ -]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -151,6 +151,9 @@ test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on
 
 reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smoke), write reports/
 	$(BIN)/python -m colorization.study.reproduce --profile $(PROFILE)
+
+publish: $(INSTALLED) ## make reproduce, then its executed notebooks become notebooks/ and docs/results/ is refreshed
+	$(BIN)/python -m colorization.study.reproduce --profile $(PROFILE) --publish
 
 data: $(INSTALLED) ## Download and prepare the Kaggle datasets (needs a Kaggle login, see README)
 	$(BIN)/colorization data fruits animals

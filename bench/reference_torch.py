@@ -94,7 +94,7 @@ def _specs():
     except ImportError:  # no keras: parse the two dicts out of the source
         import ast
 
-        src = (Path(__file__).resolve().parents[1] / "lib/colorization/models.py").read_text()
+        src = (Path(__file__).resolve().parents[1] / "lib/colorization/nets/models.py").read_text()
         found = {}
         for node in ast.parse(src).body:
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):

@@ -8,10 +8,10 @@ process, on this machine's CPU: for each network, one model per variant, compile
 
 - ``all``: every rewrite on (the library's default);
 - ``none``: every rewrite off (Keras' and TensorFlow's own paths);
-- ``without X``: every rewrite but ``X``, for each ``X`` of adam, batch_norm, conv_dilated,
-  conv_small_map, conv_taps, conv_strided that the network takes (a rewrite it never takes
-  would make a variant identical to ``all``; :func:`tf_cpu.used` after tracing ``all`` says
-  which it takes).
+- ``without X``: every rewrite but ``X``, for each ``X`` of ``tf_cpu.NAMES`` that the network
+  takes (a rewrite it never takes would make a variant identical to ``all``;
+  :func:`tf_cpu.used` after tracing ``all`` says which it takes). With one rewrite left
+  (``conv_dilated``), ``without`` it is ``none``.
 
 Each model's training step is traced, and run, inside ``tf_cpu.switched(<its variant>)``. All
 models of a network start from the same weights and train on the same uint8 batch. Each is
@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import platform
 import statistics
 import sys
 import time
@@ -43,11 +42,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "lib"))
+sys.path.insert(0, str(HERE))
+
+import workers  # noqa: E402
 
 MODEL_NAMES = ("zhang_full", "zhang_fruits", "zhang_animals", "autoencoder", "autoencoder_small")
-#: The rewrites measured one by one (the convolution rules of tf_cpu.CONV_RULES separately).
-REWRITES = ("adam", "batch_norm", "conv_dilated", "conv_small_map", "conv_taps", "conv_strided")
-
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -83,7 +82,7 @@ def main(argv=None) -> int:
 
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": f"{_cpu_name()}, {os.cpu_count()} cores",
+        "machine": f"{workers.cpu_name()}, {os.cpu_count()} cores",
         "load_at_start": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
@@ -169,8 +168,10 @@ class Variant:
             return time.perf_counter() - start
 
     def summary(self, batch_size: int) -> dict:
+        from colorization.nets import tf_cpu
+
         median = statistics.median(self.step_s)
-        allowed = (REWRITES if self.rewrites is True else () if self.rewrites is False
+        allowed = (tf_cpu.NAMES if self.rewrites is True else () if self.rewrites is False
                    else self.rewrites)
         return {"rewrites": sorted(allowed),
                 "traced_with": self.used, "trace_s": round(self.trace_s, 3),
@@ -208,14 +209,14 @@ def _measure(name, args, batch, keras, np, tf_cpu) -> dict:
         return variant
 
     variants = [build("all", True)]
-    taken = [x for x in REWRITES if x in variants[0].used]
+    taken = [x for x in tf_cpu.NAMES if x in variants[0].used]
     if not taken:
         print(f"{name:18s} takes no rewrite at {args.image_size}x{args.image_size}: nothing to "
               "compare", flush=True)
         return {"rewrites_taken": [], "variants": {}, "gains_percent": {}}
     variants.append(build("none", False))
-    for x in taken:
-        variants.append(build(f"without {x}", set(REWRITES) - {x}))
+    for x in taken if len(tf_cpu.NAMES) > 1 else ():  # with one rewrite, "none" is without it
+        variants.append(build(f"without {x}", set(tf_cpu.NAMES) - {x}))
     problems = []
     for v in variants[1:]:
         left_out = v.label.removeprefix("without ")
@@ -245,16 +246,6 @@ def _measure(name, args, batch, keras, np, tf_cpu) -> dict:
 
 def _spread(summary) -> str:
     return f"{1e3 * summary['min_step_s']:.1f}..{1e3 * summary['max_step_s']:.1f}"
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

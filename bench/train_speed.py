@@ -26,11 +26,10 @@ Backend: TensorFlow unless ``KERAS_BACKEND`` says otherwise. Keras variants (pro
 ``project`` (the library's settings, the one the ratio is about), ``xla`` (``jit_compile=
 True``), ``nojit`` (``jit_compile=False``), ``onednn-off`` (``TF_ENABLE_ONEDNN_OPTS=0``:
 TensorFlow's Eigen CPU kernels, :func:`colorization.core.runtime.use_onednn`), ``inter1`` (one
-inter-op thread), and the library's TensorFlow CPU rewrites (:mod:`colorization.nets.tf_cpu`)
-turned off one kind at a time with ``tf_cpu.switched``, for comparison: ``keras-conv`` (every
-convolution and its gradients as Keras and TensorFlow run them), ``keras-adam`` (Keras'
-unfused Adam update), ``keras-bn`` (Keras' unfused batch norm); join several with ``+``
-(``keras-adam+keras-bn``). ``bench/tf_cpu.py`` measures each rewrite in one process.
+inter-op thread), and ``keras-conv``: the library's TensorFlow CPU rewrite
+(:mod:`colorization.nets.tf_cpu`, the dilated convolutions' gradients) turned off with
+``tf_cpu.switched``, for comparison; join several with ``+`` (``nojit+keras-conv``).
+``bench/tf_cpu.py`` measures the rewrite in one process.
 """
 
 from __future__ import annotations
@@ -39,7 +38,6 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -59,8 +57,6 @@ KERAS_VARIANTS = {  # name -> (worker flags, environment)
     "onednn-off": ([], {"TF_ENABLE_ONEDNN_OPTS": "0"}),
     "inter1": (["--inter-op-threads", "1"], {}),
     "keras-conv": (["--keras-conv"], {}),
-    "keras-adam": (["--keras-adam"], {}),
-    "keras-bn": (["--keras-bn"], {}),
 }
 
 
@@ -87,13 +83,9 @@ def keras_worker(args) -> None:
 
     from colorization.nets import tf_cpu
 
-    # The library's TensorFlow CPU rewrites, for comparison some of them off: every
-    # convolution rule (--keras-conv), the fused Adam update (--keras-adam), the fused batch
-    # norm (--keras-bn). The step is traced inside tf_cpu.switched (fit's first batch).
-    off = ((set(tf_cpu.CONV_RULES) if args.keras_conv else set())
-           | ({"adam"} if args.keras_adam else set())
-           | ({"batch_norm"} if args.keras_bn else set()))
-    rewrites = sorted({"adam", "batch_norm", *tf_cpu.CONV_RULES} - off) if off else True
+    # The library's TensorFlow CPU rewrite, for comparison off (--keras-conv). The step is
+    # traced inside tf_cpu.switched (fit's first batch).
+    rewrites = not args.keras_conv
 
     # The library's training entry points (the same calls as colorization.runs.train.train).
     from colorization.data import pipeline
@@ -252,8 +244,6 @@ def main(argv=None) -> int:
     p.add_argument("--inter-op-threads", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--keras-conv", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--keras-adam", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--keras-bn", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.keras_worker:
         args.model = args.keras_worker
@@ -281,7 +271,7 @@ def main(argv=None) -> int:
     cores = os.cpu_count() or 1
     header = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": f"{_cpu_name()}, {cores} cores",
+        "machine": f"{workers.cpu_name()}, {cores} cores",
         "load_at_start": round(load, 2),
         "settings": f"{args.image_size}x{args.image_size}, batch {args.batch_size}, "
                     f"{args.warmup} warm-up steps, {args.trials} interleaved trials per side, "
@@ -380,16 +370,6 @@ def _measure(name, args, variants, modes, failures) -> list[dict]:
 
 def _rate(value: float) -> str:
     return f"{value:,.1f}" if value >= 10 else f"{value:.3g}"
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

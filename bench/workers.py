@@ -46,6 +46,20 @@ def commands():
             yield int(words[1])
 
 
+def cpu_name() -> str:
+    """The processor's model name (Linux), or what ``platform`` knows."""
+    import platform
+    from pathlib import Path
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def synthetic_images(count: int, size: int, seed: int = 0):
     """The benchmark's uint8 RGB images (random content: speed does not depend on it),
     identical in every worker."""

@@ -126,16 +126,8 @@ results = compare.against_baseline(runs, mse_runs, names, baselines, profile,
 # are more or less saturated than the regressor's, and whether it beats the gray baseline.
 
 # %%
-for data in names:
-    cls, reg = results[names[data]], results[baselines[data]]
-    c_chroma = np.mean([m["chroma_ratio"] for m in cls])
-    r_chroma = np.mean([m["chroma_ratio"] for m in reg])
-    c_de = np.mean([m["ciede2000"] / m["ciede2000_gray"] for m in cls])
-    print(f"{data}: classification chroma ratio {c_chroma:.2f} "
-          f"({'above' if c_chroma > r_chroma else 'below'} the MSE regressor's {r_chroma:.2f}); "
-          f"its CIEDE2000 is {c_de:.2f}x the gray baseline's "
-          f"({'better' if c_de < 1 else 'no better'} than leaving the image gray); "
-          f"{len(cls)} vs {len(reg)} seeds, at different scales (above): indicative only")
+for line in compare.beside_baseline(results, names, baselines, "classification"):
+    print(line)
 
 # %% [markdown]
 # ## The temperature: from the mean to the mode

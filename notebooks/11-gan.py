@@ -42,7 +42,6 @@ from colorization.study import notebook
 profile = notebook.setup_notebook(profile)
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from colorization.nets import gan, models
 from colorization.study import claims, compare, experiments, figures, report
@@ -109,15 +108,8 @@ results = compare.against_baseline(runs, mse_runs, names, baselines, profile, "1
 # What the table says, computed from it:
 
 # %%
-for data in names:
-    g, a = results[names[data]], results[baselines[data]]
-    g_chroma = np.mean([m["chroma_ratio"] for m in g])
-    a_chroma = np.mean([m["chroma_ratio"] for m in a])
-    g_de = np.mean([m["ciede2000"] / m["ciede2000_gray"] for m in g])
-    print(f"{data}: GAN chroma ratio {g_chroma:.2f} vs the MSE autoencoder's {a_chroma:.2f}; "
-          f"GAN CIEDE2000 {g_de:.2f}x the gray baseline's "
-          f"({'better' if g_de < 1 else 'no better'} than leaving the image gray); "
-          f"{len(g)} vs {len(a)} seeds, at different scales (above): indicative only")
+for line in compare.beside_baseline(results, names, baselines, "GAN"):
+    print(line)
 
 # %% [markdown]
 # **What the adversary is meant to add.** The L1 term alone pulls the generator towards the

@@ -9,7 +9,6 @@ import pytest
 from colorization.core import color, paths, quantize
 from colorization.data import datasets
 from colorization.nets import classification
-from colorization.nets.colorizer import predict_ab
 from colorization.nets.registry import build_colorizer, load_colorizer
 from colorization.runs.config import RunConfig
 from colorization.runs.evaluate import evaluate_model
@@ -44,7 +43,7 @@ def test_temperature_changes_the_compiled_prediction(images):
     chroma = {}
     for t in (1.0, 0.05, 1.0):  # back to 1.0: the same as the first time
         model.temperature = t
-        chroma.setdefault(t, []).append(np.abs(predict_ab(model, images)).mean())
+        chroma.setdefault(t, []).append(np.abs(model.predict(images)).mean())
     assert chroma[0.05][0] > chroma[1.0][0]
     assert chroma[1.0][0] == pytest.approx(chroma[1.0][1], rel=1e-5)
     with pytest.raises(ValueError):
@@ -89,6 +88,6 @@ def test_learning_beats_the_gray_baseline_and_reloads(tmp_path, monkeypatch):
     assert m["ab_mae"] < 0.8 * m["ab_mae_gray"], m
     assert m["chroma_ratio"] > 0.3, m
     again = load_colorizer(run.dir / "model.keras")
-    np.testing.assert_allclose(predict_ab(again, test.images[:2]),
-                               predict_ab(model, test.images[:2]), atol=1e-4)
+    np.testing.assert_allclose(again.predict(test.images[:2]),
+                               model.predict(test.images[:2]), atol=1e-4)
     assert keras.backend.backend() in run.status["backend"]

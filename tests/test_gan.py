@@ -8,7 +8,6 @@ import pytest
 
 from colorization.core import color
 from colorization.nets import gan
-from colorization.nets.colorizer import predict_ab
 from colorization.nets.registry import build_colorizer, load_colorizer
 from colorization.runs.config import RunConfig
 from colorization.runs.train import train
@@ -51,7 +50,7 @@ def test_gan_trains_saves_and_reloads_in_safe_mode(tmp_path):
     assert all(saved.shape == new.shape for saved, new in pairs)
     assert not all(np.allclose(saved, new) for saved, new in pairs)
     rgb = run.snapshot_inputs()["test"]
-    ab = predict_ab(model, rgb)
+    ab = model.predict(rgb)
     assert ab.shape == (len(rgb), 32, 32, 2) and np.isfinite(ab).all()
     assert np.abs(ab).max() <= 128.0
 
@@ -66,13 +65,12 @@ def test_configure_uses_adam_with_beta1_one_half():
 _BACKEND_TRAIN = """
 import json, sys
 import keras, numpy as np
-from colorization.nets.colorizer import predict_ab
 from colorization.runs.config import RunConfig
 from colorization.runs.train import train
 cfg = RunConfig(model="gan", epochs=1, data="synthetic-fruits", image_size=16, max_images=32,
                 max_test_images=4, batch_size=16, snapshot_images=2, snapshot_epochs=[1])
 run = train(cfg, sys.argv[1], verbose=0)
-ab = predict_ab(run.model(), run.snapshot_inputs()["test"])
+ab = run.model().predict(run.snapshot_inputs()["test"])
 rows = run.history()
 print(json.dumps({"backend": keras.backend.backend(), "status": run.status["state"],
                   "shape": list(ab.shape), "finite": bool(np.isfinite(ab).all()),

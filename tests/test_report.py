@@ -97,3 +97,40 @@ def test_commit_is_read_from_git(project):
     assert report.environment("paper")["commit"] == head
     (project / "a.txt").write_text("b")
     assert report.environment()["commit"] == f"{head} (with uncommitted changes)"
+
+
+def test_publish_makes_the_executed_notebooks_the_committed_ones(project):
+    from colorization.study import reproduce
+
+    source = _executed_notebook(project / "notebooks" / "03-x.ipynb")
+    executed = nbformat.read(source, as_version=4)
+    injected = nbformat.v4.new_code_cell('profile = "quick"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    executed.cells.insert(0, injected)
+    executed.metadata["papermill"] = {"parameters": {"profile": "quick"}}
+    out = project / "reports" / "notebooks" / "03-x.ipynb"
+    out.parent.mkdir(parents=True)
+    nbformat.write(executed, out)
+    state = project / "reports" / "reproduce-state.json"
+    state.write_text(json.dumps({"03-x.ipynb:quick": {"sha256": reproduce._digest(source)}}))
+    report.record("cnn", [{"psnr": 20.0}])
+    figures = project / "reports" / "figures"
+    figures.mkdir(parents=True)
+    for name in reproduce.PUBLISHED_FIGURES:
+        (figures / f"{name}.png").write_bytes(b"png " + name.encode())
+    with pytest.raises(RuntimeError, match="not executed with profile 'paper'"):
+        reproduce.publish("paper")
+    written = reproduce.publish("quick")
+    committed = nbformat.read(source, as_version=4)
+    assert [c.source for c in committed.cells][:2] == ["# Fruits experiment", "print('psnr 23.5')"]
+    assert committed.cells[1].outputs[0]["text"] == "psnr 23.5\n"
+    assert "papermill" not in committed.metadata
+    results = project / "docs" / "results"
+    assert json.loads((results / "results.json").read_text())["cnn"]["seeds"] == 1
+    assert (results / "quick-12-results.png").read_bytes() == b"png 12-results"
+    assert len(written) == 2 + len(reproduce.PUBLISHED_FIGURES)
+    assert reproduce.publish("quick")  # outputs replaced: the notebook still counts as executed
+    # a notebook changed since the run is refused: its outputs would not be its source's
+    source.write_text(source.read_text().replace("Fruits experiment", "Fruit experiment"))
+    with pytest.raises(RuntimeError, match="03-x.ipynb"):
+        reproduce.publish("quick")

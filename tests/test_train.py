@@ -255,8 +255,7 @@ cfg = RunConfig(model="autoencoder_small", epochs=2, data="synthetic-fruits", im
                 snapshot_epochs=[1])
 run = train(cfg, sys.argv[1], verbose=0)
 model = run.model()
-from colorization.nets.colorizer import predict_ab
-ab = predict_ab(model, run.snapshot_inputs()["test"])
+ab = model.predict(run.snapshot_inputs()["test"])
 print(json.dumps({"backend": keras.backend.backend(), "status": run.status["state"],
                   "shape": list(ab.shape), "finite": bool(np.isfinite(ab).all()),
                   "losses": [h["loss"] for h in run.history()]}))

@@ -148,15 +148,6 @@ def normalize_l(lightness, convention: str):
     return lightness / L_MAX
 
 
-def denormalize_l(lightness, convention: str):
-    """Inverse of :func:`normalize_l`."""
-    _check(convention)
-    lightness = _as_float32(lightness)
-    if convention == "symmetric":
-        return (lightness + 1.0) * (L_MAX / 2.0)
-    return lightness * L_MAX
-
-
 def normalize_ab(ab, convention: str):
     """ab in about [-128, 128] -> [-1, 1] (``symmetric``) or [0, 1] (``unit``)."""
     _check(convention)

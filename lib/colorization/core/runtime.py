@@ -23,11 +23,12 @@ def use_onednn() -> None:
     """Turn on TensorFlow's oneDNN CPU kernels (``TF_ENABLE_ONEDNN_OPTS=1``) unless the user
     chose; it only counts before TensorFlow is imported.
 
-    TensorFlow 2.21 turns them on by itself only on CPUs with AVX-512 VNNI or newer. On an AVX2
-    CPU (an AMD EPYC, 2 cores) they train the paper networks 0-17% faster than its Eigen
-    kernels (docs/performance.md, section 2), and the benchmark's PyTorch twin uses oneDNN too.
-    The results differ from Eigen's by float32 rounding. ``TF_ENABLE_ONEDNN_OPTS=0`` turns
-    them off.
+    TensorFlow 2.21 turns them on by itself only on CPUs with AVX-512 VNNI or newer; on older
+    ones (AVX2) they train the paper networks faster than its Eigen kernels
+    (``docs/performance.md``, section 2, has the measurements), and the benchmark's PyTorch
+    twin uses oneDNN too. The results differ from Eigen's by float32 rounding.
+    ``TF_ENABLE_ONEDNN_OPTS=0`` turns them off. This is TensorFlow's own option, not one of
+    the rewrites of :mod:`colorization.nets.tf_cpu`.
     """
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

@@ -113,11 +113,3 @@ class Colorizer(keras.Model):
     def image_shape(self) -> tuple[int, int]:
         """(H, W) the network was built for."""
         return tuple(self.network.input_shape[1:3])
-
-
-def predict_ab(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    """Predicted ab in ab units, ``(N, H, W, 2)`` float32, for uint8 RGB ``(N, H, W, 3)``.
-
-    The same as ``colorizer.predict(rgb, batch_size)``.
-    """
-    return colorizer.predict(rgb, batch_size=batch_size)

@@ -62,7 +62,7 @@ import keras
 from keras import layers, ops
 
 from colorization.core import quantize
-from colorization.nets.tf_cpu import BatchNormalization, Conv2D
+from colorization.nets.tf_cpu import Conv2D
 
 # PyTorch's BatchNorm2d defaults (the paper's and Zhang's framework): running statistics
 # updated with weight 0.1 per step (Keras momentum 0.9, not Keras' 0.99, whose averages
@@ -160,6 +160,14 @@ AUTOENCODER_SPECS = {
 
 # Settings every conv of the Zhang family shares (as keras-io examples do).
 _CONV = {"kernel_size": 3, "padding": "same", "activation": "relu"}
+
+
+@keras.saving.register_keras_serializable(package="colorization")
+class BatchNormalization(layers.BatchNormalization):
+    """Keras' own batch norm under the name that models saved by earlier versions of the
+    project carry (``colorization>BatchNormalization``, which then had a fused TensorFlow CPU
+    path, since dropped: ``docs/performance.md``), so that their ``model.keras`` files still
+    load. New models use ``keras.layers.BatchNormalization``."""
 
 
 @keras.saving.register_keras_serializable(package="colorization")
@@ -261,7 +269,7 @@ def _zhang_encoder_block(x, prefix, filters, stride=1, dilation=1):
             name=f"{prefix}_{j}",
             **_CONV,
         )(x)
-    return BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
+    return layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
 
 
 def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, upsample=1):
@@ -274,7 +282,7 @@ def _zhang_decoder_block(x, prefix, filters, transpose=False, batchnorm=True, up
         else:
             x = Conv2D(n_filters, name=f"{prefix}_{j}", **_CONV)(x)
     if batchnorm:
-        x = BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
+        x = layers.BatchNormalization(**_NORM, name=f"{prefix}_norm")(x)
     if upsample > 1:
         x = layers.UpSampling2D(upsample, interpolation="bilinear", name=f"{prefix}_up")(x)
     return x

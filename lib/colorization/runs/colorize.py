@@ -154,6 +154,28 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
     missing or unusable model (one whose weights are NaN included) and ``PermissionError``
     for an output folder that cannot be written.
     """
+    colorizer = _usable_model(run_dir, model_path)
+    out_dir = _writable_folder(out_dir)
+    files, failed, ignored = _list_inputs(inputs, out_dir.resolve(), log)
+    written, kept = [], []
+    for src, target in _targets(files, out_dir):
+        if target.is_file() and not overwrite:
+            kept.append(str(target))
+            log(f"kept {target}: it exists (add --overwrite to replace it)")
+            continue
+        problem = _colorize_one(colorizer, src, target)
+        if problem:
+            failed.append((str(src), problem))
+            log(f"skipped {src}: {problem}")
+        else:
+            written.append(str(target))
+            log(f"wrote {target}")
+    return {"written": written, "failed": failed, "ignored": ignored, "kept": kept}
+
+
+def _usable_model(run_dir, model_path) -> Colorizer:
+    """The colorizer of ``run_dir`` or ``model_path`` (exactly one), refused when missing,
+    not a colorizer, or diverged (NaN weights)."""
     if (run_dir is None) == (model_path is None):
         raise ValueError("give exactly one of run_dir or model_path")
     path = Path(model_path) if model_path else Path(run_dir) / "model.keras"
@@ -165,7 +187,10 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
         raise ValueError(f"{path} holds weights that are NaN or infinite (its training "
                          "diverged); no image is made from it. Train again with a lower "
                          "learning rate (--learning-rate)")
+    return colorizer
 
+
+def _writable_folder(out_dir) -> Path:
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -174,39 +199,20 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
                               f"{exc.strerror or exc}") from None
     if not os.access(out_dir, os.W_OK):
         raise PermissionError(f"cannot write to output folder {out_dir}")
-    out_resolved = out_dir.resolve()
+    return out_dir
 
+
+def _list_inputs(inputs, out_resolved: Path, log):
+    """``(image files, [(path, reason)] failed, [ignored paths])`` of the inputs: files as
+    given, folders searched (their results of earlier runs and the output folder inside them
+    left out, files that are not images by extension ignored and named)."""
     files, failed, ignored = [], [], []
     for item in map(Path, inputs):
         if item.is_dir():
-            # an output folder inside this input folder holds results, not inputs
-            inner_out = out_resolved != item.resolve() and out_resolved.is_relative_to(
-                item.resolve())
-
-            def wanted(p, inner_out=inner_out):
-                return not (inner_out and p.resolve().is_relative_to(out_resolved))
-
-            found = [p for p in images.find_images(item) if wanted(p)]
-            results = [p for p in found if _OUTPUT_NAME.match(p.name)]
-            if results:
-                found = [p for p in found if not _OUTPUT_NAME.match(p.name)]
-                ignored.extend(str(p) for p in results)
-                log(f"ignored {len(results)} file(s) in {item} named like results of "
-                    f"colorize (e.g. {results[0].name}); name them as inputs to colourise")
-            odd = [p for p in item.rglob("*") if not p.is_dir() and not p.is_file()
-                   and wanted(p) and _file_kind(p) is not None]
-            for p in sorted(odd):
-                failed.append((str(p), f"{_file_kind(p)}, not an image file; skipped"))
-            others = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() not in
-                      images.IMAGE_EXTENSIONS and wanted(p)
-                      and not any(part.startswith(".") for part in p.relative_to(item).parts)]
-            if others:
-                ignored.extend(str(p) for p in sorted(others))
-                log(f"ignored {len(others)} file(s) in {item} that are not images by their "
-                    f"extension, e.g. {others[0].name}")
-            if not found:
-                failed.append((str(item), "folder holds no images"))
+            found, bad, skipped = _folder_inputs(item, out_resolved, log)
             files.extend(found)
+            failed.extend(bad)
+            ignored.extend(skipped)
         elif item.exists():
             kind = _file_kind(item)
             if kind is None:
@@ -215,56 +221,80 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
                 failed.append((str(item), f"{kind}, not an image file; skipped"))
         else:
             failed.append((str(item), "no such file or folder"))
+    return files, failed, ignored
 
+
+def _folder_inputs(item: Path, out_resolved: Path, log):
+    # an output folder inside this input folder holds results, not inputs
+    inner_out = out_resolved != item.resolve() and out_resolved.is_relative_to(item.resolve())
+
+    def wanted(p):
+        return not (inner_out and p.resolve().is_relative_to(out_resolved))
+
+    failed, ignored = [], []
+    found = [p for p in images.find_images(item) if wanted(p)]
+    results = [p for p in found if _OUTPUT_NAME.match(p.name)]
+    if results:
+        found = [p for p in found if not _OUTPUT_NAME.match(p.name)]
+        ignored.extend(str(p) for p in results)
+        log(f"ignored {len(results)} file(s) in {item} named like results of colorize "
+            f"(e.g. {results[0].name}); name them as inputs to colourise")
+    odd = [p for p in item.rglob("*") if not p.is_dir() and not p.is_file() and wanted(p)
+           and _file_kind(p) is not None]
+    for p in sorted(odd):
+        failed.append((str(p), f"{_file_kind(p)}, not an image file; skipped"))
+    others = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() not in
+              images.IMAGE_EXTENSIONS and wanted(p)
+              and not any(part.startswith(".") for part in p.relative_to(item).parts)]
+    if others:
+        ignored.extend(str(p) for p in sorted(others))
+        log(f"ignored {len(others)} file(s) in {item} that are not images by their "
+            f"extension, e.g. {others[0].name}")
+    if not found:
+        failed.append((str(item), "folder holds no images"))
+    return found, failed, ignored
+
+
+def _targets(files: list[Path], out_dir: Path):
+    """``(source, output path)``: ``<name>_color.png``, numbered when two inputs share a name;
+    never an input's own path."""
     sources = {p.resolve() for p in files}
-    written, used, kept = [], set(), []
+    used = set()
     for src in files:
-        stem, target = src.stem, None
+        target = None
         for k in range(10_000):
-            candidate = out_dir / f"{stem}_color{'' if k == 0 else f'_{k}'}.png"
+            candidate = out_dir / f"{src.stem}_color{'' if k == 0 else f'_{k}'}.png"
             if candidate.resolve() not in sources and candidate not in used:
                 target = candidate
                 break
         used.add(target)
-        if target.is_file() and not overwrite:
-            kept.append(str(target))
-            log(f"kept {target}: it exists (add --overwrite to replace it)")
-            continue
-        kind = _file_kind(src)
-        if kind is not None:  # replaced by a pipe or a device since it was listed
-            failed.append((str(src), f"{kind}, not an image file; skipped"))
-            continue
-        try:
-            _check_size(src)
-            rgb = images.read_image(src)
-            result = colorize_image(colorizer, rgb)
-            del rgb
-        except images.ImageError as exc:
-            failed.append((str(src), str(exc)))
-            log(f"skipped {src}: {exc}")
-            continue
-        except MemoryError:
-            failed.append((str(src), "not enough memory to colourise an image this large; "
-                                     "resize it first"))
-            log(f"skipped {src}: {failed[-1][1]}")
-            continue
-        except Exception as exc:  # noqa: BLE001 - one odd file must not stop the others
-            failed.append((str(src), f"could not colourise ({type(exc).__name__}: {exc})"))
-            log(f"skipped {src}: {failed[-1][1]}")
-            continue
-        try:
-            cv2.cvtColor(result, cv2.COLOR_RGB2BGR, dst=result)  # in place: no copy
-            ok, encoded = cv2.imencode(".png", result)
-            del result
-            if ok:
-                with fileio.atomic_write(target, "wb") as f:
-                    f.write(memoryview(encoded))
-        except (OSError, cv2.error) as exc:
-            ok = False
-            log(f"could not write {target}: {exc}")
-        if not ok:
-            failed.append((str(src), f"could not write {target}"))
-            continue
-        written.append(str(target))
-        log(f"wrote {target}")
-    return {"written": written, "failed": failed, "ignored": ignored, "kept": kept}
+        yield src, target
+
+
+def _colorize_one(colorizer: Colorizer, src: Path, target: Path) -> str | None:
+    """Colourise ``src`` into ``target`` (written whole, atomically); ``None`` when done, else
+    the reason it was skipped."""
+    kind = _file_kind(src)
+    if kind is not None:  # replaced by a pipe or a device since it was listed
+        return f"{kind}, not an image file; skipped"
+    try:
+        _check_size(src)
+        rgb = images.read_image(src)
+        result = colorize_image(colorizer, rgb)
+        del rgb
+    except images.ImageError as exc:
+        return str(exc)
+    except MemoryError:
+        return "not enough memory to colourise an image this large; resize it first"
+    except Exception as exc:  # noqa: BLE001 - one odd file must not stop the others
+        return f"could not colourise ({type(exc).__name__}: {exc})"
+    try:
+        cv2.cvtColor(result, cv2.COLOR_RGB2BGR, dst=result)  # in place: no copy
+        ok, encoded = cv2.imencode(".png", result)
+        del result
+        if ok:
+            with fileio.atomic_write(target, "wb") as f:
+                f.write(memoryview(encoded))
+    except (OSError, cv2.error) as exc:
+        return f"could not write {target} ({exc})"
+    return None if ok else f"could not write {target}"

@@ -93,16 +93,14 @@ def _strategy_scope(name: str):
 
 
 def make_optimizer(config: RunConfig, steps_per_epoch: int):
-    """A fresh optimizer for ``config`` (its name, rate and schedule). Adam is
-    :class:`colorization.nets.tf_cpu.Adam`: Keras' Adam, its update fused on TensorFlow."""
+    """A fresh Keras optimizer for ``config`` (its name, rate and schedule)."""
     rate = config.learning_rate
     if config.lr_schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=max(1, config.epochs * steps_per_epoch))
     elif config.lr_schedule != "constant":
         raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {config.lr_schedule!r}")
-    cls = keras.optimizers.get(config.optimizer).__class__
-    return (tf_cpu.Adam if cls is keras.optimizers.Adam else cls)(learning_rate=rate)
+    return keras.optimizers.get(config.optimizer).__class__(learning_rate=rate)
 
 
 def _snapshot_inputs(config: RunConfig, train_set, test_set) -> dict[str, np.ndarray]:

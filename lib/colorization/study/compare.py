@@ -78,6 +78,27 @@ def against_baseline(runs: dict[str, list[Run]], baseline_runs: dict[str, list[R
     return experiments.report_metrics(ordered, profile)
 
 
+def beside_baseline(results: dict[str, list[dict]], names: dict[str, str],
+                    baselines: dict[str, str], label: str) -> list[str]:
+    """One computed sentence per dataset for :func:`against_baseline`'s ``results``: the
+    method's chroma ratio beside its baseline's, and its CIEDE2000 against the gray baseline's
+    (means over seeds), with the seeds each ran. Indicative: the two may run at different
+    scales and seed counts (their tables say)."""
+    lines = []
+    for data in names:
+        method, base = results[names[data]], results[baselines[data]]
+        chroma = sum(m["chroma_ratio"] for m in method) / len(method)
+        base_chroma = sum(m["chroma_ratio"] for m in base) / len(base)
+        de = sum(m["ciede2000"] / m["ciede2000_gray"] for m in method) / len(method)
+        lines.append(
+            f"{data}: {label} chroma ratio {chroma:.2f} "
+            f"({'above' if chroma > base_chroma else 'below'} the baseline's {base_chroma:.2f}); "
+            f"its CIEDE2000 is {de:.2f}x the gray baseline's "
+            f"({'better' if de < 1 else 'no better'} than leaving the image gray); "
+            f"{len(method)} vs {len(base)} seeds: indicative only")
+    return lines
+
+
 def snapshot_rows(runs: dict[str, list[Run]], set_name: str = "test", epochs: str = "all"
                   ) -> dict[str, list[dict]]:
     """Metrics (:func:`colorization.core.metrics.evaluate_with_baseline`, claim metrics

@@ -73,7 +73,14 @@ def _write_state(path: Path, state: dict) -> None:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """A digest of a notebook's cells (their kind and source; not their outputs), so that a
+    notebook whose outputs were replaced by :func:`publish` still counts as executed."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n\x00".join(f"{c.cell_type}\x01{c.source}" for c in nb.cells
+                          if "injected-parameters" not in c.get("metadata", {}).get("tags", []))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _stream_notebook_output() -> None:
@@ -153,10 +160,59 @@ def run(profile: str = "auto", only: list[str] | None = None) -> int:
     return 0
 
 
+# The figures the README shows, copied by :func:`publish` (``reports/figures/<name>.png`` ->
+# ``docs/results/<profile>-<name>.png``).
+PUBLISHED_FIGURES = ("03-cnn-fruits", "06-ae-fruits", "05-cnn-animals-mse",
+                     "07-ae-animals-losses", "12-results")
+
+
+def publish(profile: str) -> list[Path]:
+    """Make the executed notebooks of the last ``make reproduce`` the committed ones.
+
+    Every numbered notebook must have been executed with ``profile`` from its current source
+    (``reports/reproduce-state.json``); each executed copy replaces ``notebooks/<name>.ipynb``,
+    outputs kept, without papermill's injected-parameters cell and metadata (the run set the
+    profile through ``COLORIZATION_PROFILE``, which the parameters cell reads). Then
+    ``reports/results.json`` and the README's figures (:data:`PUBLISHED_FIGURES`) are copied
+    to ``docs/results/``. Returns the files written."""
+    import nbformat
+
+    root = paths.project_root()
+    state = _read_state(paths.reports_dir() / "reproduce-state.json")
+    sources = notebooks(root / "notebooks")
+    stale = [nb.name for nb in sources
+             if (state.get(f"{nb.name}:{profile}") or {}).get("sha256") != _digest(nb)
+             or not (paths.reports_dir() / "notebooks" / nb.name).is_file()]
+    if stale:
+        raise RuntimeError(f"not executed with profile {profile!r} from their current source: "
+                           f"{', '.join(stale)}; run `make reproduce PROFILE={profile}` first")
+    written = []
+    for nb_path in sources:
+        nb = nbformat.read(paths.reports_dir() / "notebooks" / nb_path.name, as_version=4)
+        nb.cells = [c for c in nb.cells
+                    if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        nb.metadata.pop("papermill", None)
+        for cell in nb.cells:
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+        fileio.write_text(nb_path, nbformat.writes(nb) + "\n")
+        written.append(nb_path)
+    out = root / "docs" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    written.append(fileio.write_bytes(out / "results.json", report.results_path().read_bytes()))
+    for name in PUBLISHED_FIGURES:
+        figure = paths.figures_dir() / f"{name}.png"
+        written.append(fileio.write_bytes(out / f"{profile}-{name}.png", figure.read_bytes()))
+    return written
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m colorization.study.reproduce", description=__doc__)
     p.add_argument("--profile", default="auto", choices=("auto",) + PROFILES)
     p.add_argument("--only", nargs="*", help="run only notebooks whose names start so")
+    p.add_argument("--publish", action="store_true",
+                   help="after a finished run, make its executed notebooks the committed ones "
+                        "and copy results.json and the README's figures to docs/results/")
     p.add_argument("--allow-embedded-data", action="store_true",
                    help="let the paper profile train on the embedded data (real fruit sample, "
                         "generated animals) when the Kaggle datasets are missing")
@@ -165,7 +221,12 @@ def main(argv=None) -> int:
         os.environ[experiments.ALLOW_EMBEDDED_ENV] = "1"
     runtime.prepare_tensorflow()
     try:
-        return run(args.profile, args.only)
+        code = run(args.profile, args.only)
+        if code == 0 and args.publish:
+            chosen, _ = choose_profile(args.profile)
+            for path in publish(chosen):
+                print(f"published {path.relative_to(paths.project_root())}")
+        return code
     except KeyboardInterrupt:
         print("interrupted: finished notebooks are kept; run again to continue from the "
               "first unfinished one", file=sys.stderr)

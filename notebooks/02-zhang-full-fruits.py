@@ -62,11 +62,12 @@ print("official conv weights and biases with the 313-class head: 32,230,393")
 # ## Train
 #
 # Every seed: a finished run is reused, an interrupted one resumes from its last completed
-# epoch.
+# epoch. The ~1M CNN of notebook 03 is trained here too (or reused), for the speed claim.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 runs = experiments.run_all(name, profile)
+small = experiments.run_all("cnn-fruits-mse", profile)  # the ~1M CNN, for the speed claim
 
 # %% [markdown]
 # ## Test images, epoch by epoch (seed 0)

@@ -74,15 +74,26 @@ print(report.format_spread_table(results, keys=("ciede2000", "ciede2000_gray", "
 # saturated as the truth): the bars are the mean over seeds, the lines span the seeds.
 
 # %%
-rows = {name: [{"CIEDE2000 / gray": m["ciede2000"] / m["ciede2000_gray"],
-                "hue error (degrees)": m["hue_error"], "chroma ratio": m["chroma_ratio"]}
-               for m in per_seed] for name, per_seed in results.items()}
-scale = experiments.scale_text("cnn-fruits-mse", profile)
+def label(name):
+    s = experiments.scale(name, profile)
+    return (f"{name} [{s['data']}, {s['train_images']} img, {s['optimizer_steps']} steps, "
+            f"{s['seeds']} seed{'s' * (s['seeds'] > 1)}]")
+
+
+kinds = " and ".join(sorted({experiments.scale(n, profile)["kind"] for n in results}))
+kinds = kinds.replace("real", "real photos").replace("generated", "generated images")
+rows = {label(name): [{"CIEDE2000 / gray": m["ciede2000"] / m["ciede2000_gray"],
+                       "hue error (degrees)": m["hue_error"], "chroma ratio": m["chroma_ratio"]}
+                      for m in per_seed] for name, per_seed in results.items()}
 fig = figures.metric_bars(rows, keys=("CIEDE2000 / gray", "hue error (degrees)",
                                       "chroma ratio"),
                           reference={"CIEDE2000 / gray": 1.0, "hue error (degrees)": 90.0,
                                      "chroma ratio": 1.0},
-                          title=f"every experiment, {profile} profile (fruits: {scale})")
+                          title=f"every experiment, {profile} profile, "
+                                f"{experiments.SCALE[profile]['image_size']}x"
+                                f"{experiments.SCALE[profile]['image_size']}, {kinds} "
+                                "(bars: mean over seeds, lines: lowest to highest seed; "
+                                "dashed: the gray baseline)")
 _ = report.save_figure(fig, "12-results")
 for name, per_seed in results.items():
     print(f"{name:26s} seed 0: {report.verdict(per_seed[0])}")
@@ -132,6 +143,15 @@ if "cnn-fruits-mse" in evidence.metrics and "cnn-fruits-smoothl1" in evidence.me
 rows = claims.table(profile, evidence=evidence)
 claims.write(rows)
 print(report.format_claims_text(rows))
+
+# %% [markdown]
+# The claims this profile leaves untestable, and why (the scale it would need, or what does
+# not ship with the project):
+
+# %%
+for row in rows:
+    if row["verdict"] == claims.NOT_TESTABLE:
+        print(f"{row['id']}: {row['reason']}")
 
 # %% [markdown]
 # The report: `reports/index.html` with the environment, the metrics of every experiment,

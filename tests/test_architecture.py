@@ -210,3 +210,18 @@ print(json.dumps({{"dataset": run.status["dataset"],
     result = __import__("json").loads(out.stdout.strip().splitlines()[-1])
     assert result["dataset"] == "pets-sample"
     assert result["acquire"] == [] and result["kaggle"] is False
+
+
+def test_the_project_root_is_the_checkout_from_any_folder(tmp_path, monkeypatch):
+    """Runs, reports and data go under the repository, whichever folder a process starts in
+    (the notebooks run in notebooks/): never under the current folder of a checkout."""
+    from colorization.core import paths
+
+    monkeypatch.delenv("COLORIZATION_HOME", raising=False)
+    monkeypatch.delenv("COLORIZATION_RUNS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    root = PACKAGE.parents[1]
+    assert paths.checkout_root() == root == paths.project_root()
+    assert paths.runs_dir() == root / "runs" and paths.reports_dir() == root / "reports"
+    monkeypatch.setenv("COLORIZATION_HOME", str(tmp_path))
+    assert paths.project_root() == tmp_path

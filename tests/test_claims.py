@@ -251,6 +251,15 @@ def test_scale_rules_settle_early_in_one_direction_only():
     ev.snapshots["ae-fruits-mse"] = [{1: _m(de=12.0), 4: _m(de=10.0 + j / 10)}
                                      for j in range(SEEDS)]
     assert _decide(ev, "ae-fruits-10-epochs")[0] == NOT_TESTABLE
+    # "can not achieve any relevant result, desaturated": after 6 epochs, a network that
+    # already colours refutes it; one that is merely not desaturated yet does not
+    ev = good_evidence(epochs=6)
+    REFUTE["cnn-small-animals-fails"](ev)
+    assert _decide(ev, "cnn-small-animals-fails")[0] == NOT_REPRODUCED
+    ev = good_evidence(epochs=6)
+    _set(ev, "cnn-small-animals-mse", chroma_ratio=0.9)  # no results, not desaturated (yet)
+    verdict, _, reason = _decide(ev, "cnn-small-animals-fails")
+    assert verdict == NOT_TESTABLE and ">= 60 epochs" in reason
     # "starts producing results after 50-60 epochs" needs 60 epochs either way
     ev = good_evidence(epochs=6)
     assert _decide(ev, "cnn-animals-learns-after-50")[0] == NOT_TESTABLE
@@ -345,12 +354,13 @@ def test_compared_experiments_get_equal_budgets_and_seeds():
 def test_the_experiment_is_described_in_full(monkeypatch):
     monkeypatch.setenv("COLORIZATION_DATA", "embedded")
     text = experiments.describe("cnn-fruits-mse", "quick")
-    for words in ("zhang_fruits", "fruits360-sample (real photos)", "400 training images",
+    for words in ("zhang_fruits", "fruits360-sample (real photos)", "800 training images",
                   "mse", "adam, learning rate 0.003, cosine decay", "batch          16",
-                  "epochs         5 = 125 optimizer steps", "seeds          0, 1, 2",
+                  "epochs         5 = 250 optimizer steps", "seeds          0, 1, 2",
                   "200 test images", "tf_cpu_rewrites=True"):
         assert words in text, (words, text)
-    assert "pets-sample (real photos)" in experiments.describe("ae-animals-mse", "quick")
+    pets = experiments.describe("ae-animals-mse", "quick")
+    assert "pets-sample (real photos)" in pets and "74 test images" in pets
     caption = experiments.caption("ae-animals-mse", "quick", "title", seed=1)
     assert caption.startswith("title\nae-animals-mse: pets-sample (real photos), 64x64, 296 "
                               "training images") and "seed 1 of 3" in caption

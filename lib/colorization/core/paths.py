@@ -15,10 +15,18 @@ def project_root() -> Path:
     env = os.environ.get("COLORIZATION_HOME")
     if env:
         return Path(env).expanduser().resolve()
-    here = Path(__file__).resolve().parents[2]
-    if (here / "pyproject.toml").exists() and (here / "lib" / "colorization").is_dir():
-        return here
-    return Path.cwd().resolve()
+    here = checkout_root()
+    return here if here is not None else Path.cwd().resolve()
+
+
+def checkout_root() -> Path | None:
+    """The repository this package was loaded from (the folder holding ``pyproject.toml`` and
+    ``lib/colorization``), or ``None`` when it is installed elsewhere."""
+    package = Path(__file__).resolve().parents[1]  # lib/colorization
+    root = package.parents[1]
+    if (root / "pyproject.toml").exists() and (root / "lib" / "colorization") == package:
+        return root
+    return None
 
 
 def data_dir() -> Path:

@@ -337,6 +337,34 @@ def format_spread_table(per_seed: dict[str, list[dict]], keys=TABLE_KEYS_SHORT,
     return "\n".join(lines)
 
 
+def format_results_markdown(rows: dict, keys=("psnr", "ciede2000", "hue_error", "spread_ratio",
+                                              "chroma_ratio")) -> str:
+    """A Markdown table of stored experiment rows (:func:`results`): each experiment's data
+    (real or generated), image size, training images, epochs, optimizer steps and seeds, then
+    ``keys`` as mean ± sd over the seeds, with the gray baseline's beside where there is one.
+    What the README's results section shows, rendered from ``results.json``."""
+    head = ["experiment", "data", "size", "images", "epochs (steps)", "seeds"]
+    for k in keys:
+        head.append(k + (" (gray)" if any(f"{k}_gray" in r.get("mean", {})
+                                          for r in rows.values()) else ""))
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in rows.items():
+        mean, sd, n = r.get("mean", {}), r.get("sd", {}), r.get("seeds", 1)
+        cells = [f"`{name}`", f"{r.get('data', '')} ({r.get('kind', '')})",
+                 f"{r.get('image_size', '')}", f"{r.get('train_images', '')}",
+                 f"{r.get('epochs', '')} ({r.get('optimizer_steps', '')})", f"{n}"]
+        for k in keys:
+            if k not in mean:
+                cells.append("-")
+                continue
+            text = f"{mean[k]:.2f}" + (f" ± {sd.get(k, 0.0):.2f}" if n > 1 else "")
+            if f"{k}_gray" in mean:
+                text += f" ({mean[f'{k}_gray']:.2f})"
+            cells.append(text)
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def verdict(m: dict) -> str:
     """One sentence reading a metrics dict against the gray baseline: how much of the gray
     baseline's colour difference (CIEDE2000) is left, whether hues are right, saturation."""

@@ -77,8 +77,9 @@ fullres = photos.full_resolution()[:n_fullres]  # (name, uint8 RGB at full size)
 models_ = {label: seeds[0].model() for label, seeds in runs.items()}
 rows = [[p] + [colorize_image(m, p) for m in models_.values()] for _, p in fullres]
 fig = figures.image_grid(rows, col_labels=["original"] + [f"{k} (seed 0)" for k in models_],
-                         cell=2.2, title="full resolution: the network's ab joined with the "
-                                         "photograph's own L")
+                         cell=2.2, title=experiments.caption(
+                             "cnn-fruits-mse", profile, "full resolution: the network's ab "
+                             "joined with the photograph's own L"))
 _ = report.save_figure(fig, "09-photos-fullres")
 for name, p in fullres:
     print(f"{name}: {p.shape[1]}x{p.shape[0]}")

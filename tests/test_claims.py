@@ -443,3 +443,30 @@ def test_evidence_is_copied_not_shared():
     ev.metrics["cnn-fruits-mse"][0]["ciede2000"] = 99.0
     assert other.metrics["cnn-fruits-mse"][0]["ciede2000"] != 99.0
     assert ev.metrics["cnn-fruits-mse"][1]["ciede2000"] != 99.0
+
+
+def test_a_tint_close_to_gray_is_not_learning_faster():
+    """At the first epoch the autoencoder's uniform sepia is closer to the truth than the
+    CNN's patchy colours, though neither colours: "learns faster" waits for one that does."""
+    ev = good_evidence()
+    for j in range(SEEDS):
+        ev.snapshots["ae-animals-mse"][j] = {1: _m(de=14.4, spread_ratio=0.04),
+                                             12: _m(de=13.9, spread_ratio=0.05)}
+        ev.snapshots["cnn-animals-mse"][j] = {1: _m(de=21.8, spread_ratio=0.5),
+                                              12: _m(de=14.2, spread_ratio=0.2)}
+    verdict, _, reason = _decide(ev, "ae-learns-faster")
+    assert verdict == NOT_TESTABLE and "neither network colours" in reason
+    # the autoencoder colouring first in two seeds of three: inconclusive
+    for j in range(2):
+        ev.snapshots["ae-animals-mse"][j][12] = _m(de=10.0, spread_ratio=0.6)
+    assert _decide(ev, "ae-learns-faster")[0] == INCONCLUSIVE
+    ev.snapshots["ae-animals-mse"][2][12] = _m(de=10.0, spread_ratio=0.6)
+    assert _decide(ev, "ae-learns-faster")[0] == REPRODUCED
+
+
+def test_which_is_more_accurate_waits_for_a_network_that_colours():
+    ev = good_evidence()
+    _set(ev, "cnn-animals-mse", ciede2000=14.2)  # 1.01x gray
+    _set(ev, "ae-animals-mse", ciede2000=13.7)   # 0.98x gray: closer, but no colouring
+    verdict, _, reason = _decide(ev, "cnn-less-desaturated-more-accurate")
+    assert verdict == NOT_TESTABLE and "neither network colours" in reason

@@ -32,7 +32,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bars: no widget library needed in notebooks
 
 from colorization.acquire.archive import (
     ArchiveError,

@@ -123,14 +123,17 @@ def metric_bars(rows: dict, keys=("ab_mae", "ab_mae_gray"), title=None, referenc
     ``reference``: ``{key: x}`` draws a dashed line at ``x`` on that metric's panel."""
     labels = list(rows)
     per_seed = {k: v if isinstance(v, list | tuple) else [v] for k, v in rows.items()}
-    fig, axes = plt.subplots(1, len(keys), figsize=(3.4 * len(keys), 0.32 * len(labels) + 1.4),
-                             squeeze=False)
+    width = 0.065 * max(len(label) for label in labels) + 3.0 * len(keys)  # room for the labels
+    fig, axes = plt.subplots(1, len(keys), figsize=(width, 0.32 * len(labels) + 1.4),
+                             squeeze=False, sharey=True)
+    for ax in axes[0][1:]:
+        ax.tick_params(labelleft=False)  # the labels once, on the left
     for ax, key in zip(axes[0], keys, strict=True):
         values = [np.array([m.get(key, np.nan) for m in per_seed[label]], float)
                   for label in labels]
         means = [v.mean() if len(v) else np.nan for v in values]
-        low = [m - v.min() if len(v) else 0 for m, v in zip(means, values, strict=True)]
-        high = [v.max() - m if len(v) else 0 for m, v in zip(means, values, strict=True)]
+        low = [max(0.0, m - v.min()) if len(v) else 0 for m, v in zip(means, values, strict=True)]
+        high = [max(0.0, v.max() - m) if len(v) else 0 for m, v in zip(means, values, strict=True)]
         ax.barh(labels, means, xerr=[low, high], color="tab:blue", ecolor="black", capsize=2)
         if reference and key in reference:
             ax.axvline(reference[key], color="tab:red", linestyle="--", linewidth=1)

@@ -642,6 +642,18 @@ def _archive_file(archive_path: str | os.PathLike) -> Path:
     return path
 
 
+def _extractor(path: Path, folder: str | os.PathLike | None, **maxima) -> Extractor:
+    """An :class:`Extractor` for ``path`` under its :func:`limits_for`: writing into ``folder``
+    (created, and cleared of the temporary member files an interrupted extraction left), or
+    with ``None`` writing nothing."""
+    if folder is not None:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_parts(folder)
+    limits = limits_for(path, folder, **maxima)
+    return Extractor(path, None if folder is None else folder.resolve(), limits)
+
+
 def safe_extract(
     archive_path: str | os.PathLike,
     dest: str | os.PathLike,
@@ -667,12 +679,8 @@ def safe_extract(
     ``dest`` by an interrupted extraction are removed first.
     """
     path = _archive_file(archive_path)
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    _remove_parts(dest)
-    limits = limits_for(path, dest, max_total_bytes=max_total_bytes,
-                        max_member_bytes=max_member_bytes, max_entries=max_entries)
-    ex = Extractor(path, dest.resolve(), limits)
+    ex = _extractor(path, dest, max_total_bytes=max_total_bytes,
+                    max_member_bytes=max_member_bytes, max_entries=max_entries)
     _walk(path, ex)
     return ex.skipped
 
@@ -693,9 +701,8 @@ def verify(
     downloading again will not help). Returns ``{"entries": n, "bytes": expanded_size}``.
     """
     path = _archive_file(archive_path)
-    limits = limits_for(path, None, max_total_bytes=max_total_bytes,
-                        max_member_bytes=max_member_bytes, max_entries=max_entries)
-    ex = Extractor(path, None, limits)
+    ex = _extractor(path, None, max_total_bytes=max_total_bytes,
+                    max_member_bytes=max_member_bytes, max_entries=max_entries)
     _walk(path, ex)
     return {"entries": ex.entries, "bytes": ex.total}
 
@@ -722,10 +729,10 @@ def zip_entries(
     escapes the target folder", "link entries are not extracted", "device entries are not
     extracted"). Raises :class:`ArchiveError` for a file that is not a zip archive."""
     path = _zip_file(archive_path)
-    limits = limits_for(path, None, max_total_bytes=max_total_bytes,
-                        max_member_bytes=max_member_bytes, max_entries=max_entries)
+    ex = _extractor(path, None, max_total_bytes=max_total_bytes,
+                    max_member_bytes=max_member_bytes, max_entries=max_entries)
     with _reading(path), zipfile.ZipFile(path) as zf:
-        return _file_entries(zf, Extractor(path, None, limits))
+        return _file_entries(zf, ex)
 
 
 def iter_zip_members(
@@ -749,12 +756,9 @@ def iter_zip_members(
     the bytes read), names, links, devices, duplicates; errors are raised as it raises them.
     """
     path = _zip_file(archive_path)
-    scratch = Path(scratch)
-    scratch.mkdir(parents=True, exist_ok=True)
-    _remove_parts(scratch)
-    limits = limits_for(path, scratch, max_total_bytes=max_total_bytes,
-                        max_member_bytes=max_member_bytes, max_entries=max_entries)
-    return _read_zip_members(path, Extractor(path, scratch.resolve(), limits), entries)
+    ex = _extractor(path, scratch, max_total_bytes=max_total_bytes,
+                    max_member_bytes=max_member_bytes, max_entries=max_entries)
+    return _read_zip_members(path, ex, entries)
 
 
 # --------------------------------------------------------------------------- scratch folders

@@ -7,19 +7,18 @@ process, on this machine's CPU: for each network, one model per variant, compile
 ``make_optimizer`` of a ``RunConfig``, MSE):
 
 - ``all``: every rewrite on (the library's default);
-- ``none``: every rewrite off (Keras' and TensorFlow's own paths);
-- ``without X``: every rewrite but ``X``, for each ``X`` of ``tf_cpu.NAMES`` that the network
-  takes (a rewrite it never takes would make a variant identical to ``all``;
-  :func:`tf_cpu.used` after tracing ``all`` says which it takes). With one rewrite left
-  (``conv_dilated``), ``without`` it is ``none``.
+- ``none``: every rewrite off (Keras' and TensorFlow's own paths).
+
+With one rewrite left (``conv_dilated``), ``none`` is the step without it; a network that never
+takes it (:func:`tf_cpu.counting` while tracing ``all`` says) is not timed.
 
 Each model's training step is traced, and run, inside ``tf_cpu.switched(<its variant>)``. All
 models of a network start from the same weights and train on the same uint8 batch. Each is
 warmed up (the trace and 2 steps); then, for ``--trials`` rounds, each variant in turn (the
 order rotating from round to round, so a busy spell of the machine hits every variant) runs
 ``--steps`` timed ``train_on_batch`` steps. Reported per variant: the median step time over the
-trials, its spread (min..max of the trials) and images/s; per rewrite, its gain:
-median(without X) / median(all) - 1, and all against none: median(none) / median(all) - 1.
+trials, its spread (min..max of the trials) and images/s; and the gain of the rewrites, all against
+none: median(none) / median(all) - 1.
 
     python bench/tf_cpu.py                                  # all five networks, 100x100
     python bench/tf_cpu.py --models zhang_fruits autoencoder --trials 7 --out tf_cpu.json
@@ -108,9 +107,9 @@ def main(argv=None) -> int:
         finally:
             keras.backend.clear_session()
             gc.collect()
-    print("\nstep ms: median over the trials of the mean step time of a trial; gain of X: "
-          "median(without X) / median(all) - 1 (how much slower a step is without X); "
-          "none: all rewrites off, its gain = all against none.")
+    print("\nstep ms: median over the trials of the mean step time of a trial; none: all "
+          "rewrites off, its gain = median(none) / median(all) - 1 (how much slower a step is "
+          "without them).")
     if args.out:
         from colorization.core import fileio
 
@@ -132,16 +131,14 @@ def _why_not(keras, tf_cpu) -> str | None:
     if tf_cpu.tf_sees_a_gpu():
         return ("TensorFlow sees a GPU, where no rewrite runs: hide it (CUDA_VISIBLE_DEVICES=) "
                 "to measure the CPU")
-    if not tf_cpu.enabled("adam"):
+    if not tf_cpu.env_on():
         return f"{tf_cpu.ENV} turns every rewrite off: unset it"
     return None
 
 
 def _batch(args, np):
     if args.data == "random":
-        rng = np.random.default_rng(args.seed)
-        return rng.integers(0, 256, (args.batch_size, args.image_size, args.image_size, 3),
-                            dtype=np.uint8)
+        return workers.synthetic_images(args.batch_size, args.image_size, args.seed)
     from colorization.data import datasets
 
     images = datasets.load("synthetic-fruits", "train", image_size=args.image_size,
@@ -200,12 +197,9 @@ def _measure(name, args, batch, keras, np, tf_cpu) -> dict:
         else:
             initial.extend(model.get_weights())
         variant = Variant(label, rewrites, model)
-        before = tf_cpu.used()
-        variant.trace_s = variant.steps(tf_cpu, batch, 1)  # the trace (and a first step)
-        variant.warmup_s = variant.trace_s + variant.steps(tf_cpu, batch, 2)
-        after = tf_cpu.used()
-        variant.used = {k: n - before.get(k, 0) for k, n in after.items()
-                        if n > before.get(k, 0)}
+        with tf_cpu.counting() as variant.used:
+            variant.trace_s = variant.steps(tf_cpu, batch, 1)  # the trace (and a first step)
+            variant.warmup_s = variant.trace_s + variant.steps(tf_cpu, batch, 2)
         return variant
 
     variants = [build("all", True)]
@@ -215,17 +209,8 @@ def _measure(name, args, batch, keras, np, tf_cpu) -> dict:
               "compare", flush=True)
         return {"rewrites_taken": [], "variants": {}, "gains_percent": {}}
     variants.append(build("none", False))
-    for x in taken if len(tf_cpu.NAMES) > 1 else ():  # with one rewrite, "none" is without it
-        variants.append(build(f"without {x}", set(tf_cpu.NAMES) - {x}))
-    problems = []
-    for v in variants[1:]:
-        left_out = v.label.removeprefix("without ")
-        expected = set() if v.label == "none" else set(taken) - {left_out}
-        if set(v.used) != expected:
-            problems.append(f"{name} {v.label}: traced with {sorted(v.used)}, not "
-                            f"{sorted(expected)}")
-    if problems:  # a variant that is not what it says would make its gain meaningless
-        raise RuntimeError("; ".join(problems))
+    if variants[1].used:  # a variant that is not what it says would make its gain meaningless
+        raise RuntimeError(f"{name} none: traced with {sorted(variants[1].used)}, not []")
     n = len(variants)
     for round_ in range(args.trials):
         order = variants[round_ % n:] + variants[:round_ % n]
@@ -233,12 +218,9 @@ def _measure(name, args, batch, keras, np, tf_cpu) -> dict:
             variant.step_s.append(variant.steps(tf_cpu, batch, args.steps) / args.steps)
     summaries = {v.label: v.summary(args.batch_size) for v in variants}
     base = summaries["all"]["median_step_s"]
-    gains = {label.removeprefix("without "): 100 * (s["median_step_s"] / base - 1)
-             for label, s in summaries.items() if label != "all"}
-    gains["all_vs_none"] = gains.pop("none")
+    gains = {"all_vs_none": 100 * (summaries["none"]["median_step_s"] / base - 1)}
     for label, s in summaries.items():
-        key = "all_vs_none" if label == "none" else label.removeprefix("without ")
-        gain = f"{gains[key]:+7.1f}%" if key in gains else ""
+        gain = f"{gains['all_vs_none']:+7.1f}%" if label == "none" else ""
         print(f"{name:18s} {label:24s} {1e3 * s['median_step_s']:9.1f} "
               f"{_spread(s):>15s} {s['img_s']:8.1f} {gain:>8s}", flush=True)
     return {"rewrites_taken": taken, "variants": summaries, "gains_percent": gains}

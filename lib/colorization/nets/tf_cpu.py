@@ -50,7 +50,7 @@ _used: Counter = Counter()
 # ------------------------------------------------------------------ the switch
 
 
-def _env_on() -> bool:
+def env_on() -> bool:
     value = os.environ.get(ENV, "1").strip().lower()
     if value in ("0", "false", "no", "off"):
         return False
@@ -75,7 +75,7 @@ def switched(on: bool | Iterable[str] | str = True) -> Iterator[None]:
     ``COLORIZATION_TF_CPU_REWRITES=0`` overrides ``True``. An invalid value of that variable
     is refused here, on every backend."""
     global _chosen
-    _env_on()
+    env_on()
     before = _chosen
     if on is True:
         _chosen = None
@@ -91,7 +91,7 @@ def switched(on: bool | Iterable[str] | str = True) -> Iterator[None]:
 
 def enabled(name: str) -> bool:
     """Whether rewrite ``name`` may run now (the switch only: backend and GPU aside)."""
-    if not _env_on():
+    if not env_on():
         return False
     return _chosen is None or name in _chosen
 
@@ -120,6 +120,18 @@ def used() -> dict[str, int]:
 
 def reset_used() -> None:
     _used.clear()
+
+
+@contextlib.contextmanager
+def counting() -> Iterator[dict[str, int]]:
+    """``with counting() as ran:``: afterwards ``ran`` is ``{name: count}`` of the rewrites
+    traced inside the block (the growth of :func:`used`)."""
+    ran: dict[str, int] = {}
+    before = used()
+    try:
+        yield ran
+    finally:
+        ran.update({k: n - before.get(k, 0) for k, n in _used.items() if n > before.get(k, 0)})
 
 
 def onednn_enabled() -> bool:
@@ -162,13 +174,11 @@ def kernel_gradient(c_in: int, c_out: int, onednn: bool) -> str:
     return "native" if few or c_in >= 2 * WIDE else "taps"
 
 
-def conv_rule(shape, filters: int, kernel_size, strides, dilation_rate, padding: str,
-              data_format: str, groups: int = 1) -> str | None:
-    """``"conv_dilated"`` when a layer of these settings takes :func:`conv2d_dilated_tf` on
-    input ``shape`` ``(B, H, W, C)`` (a stride-1, dilated, ``same``, channels-last, ungrouped
-    convolution with an odd square kernel), ``None`` for Keras' own convolution; whatever the
-    switch says."""
-    del shape, filters  # every dilated convolution of this kind takes it
+def conv_rule(kernel_size, strides, dilation_rate, padding: str, data_format: str,
+              groups: int = 1) -> str | None:
+    """``"conv_dilated"`` when a layer of these settings takes :func:`conv2d_dilated_tf` (a
+    stride-1, dilated, ``same``, channels-last, ungrouped convolution with an odd square
+    kernel, on any input), ``None`` for Keras' own convolution; whatever the switch says."""
     if (groups == 1 and len(set(dilation_rate)) == 1 and dilation_rate[0] > 1
             and tuple(strides) == (1, 1) and padding == "same"
             and data_format == "channels_last" and kernel_size[0] == kernel_size[1]
@@ -183,8 +193,8 @@ class Conv2D(layers.Conv2D):
     :func:`conv_rule` names takes :func:`conv2d_dilated_tf` (same values and gradients)."""
 
     def convolution_op(self, inputs, kernel):
-        rule = conv_rule(inputs.shape, self.filters, self.kernel_size, self.strides,
-                         self.dilation_rate, self.padding, self.data_format, self.groups)
+        rule = conv_rule(self.kernel_size, self.strides, self.dilation_rate, self.padding,
+                         self.data_format, self.groups)
         if rule is not None and active(rule):
             _record(rule)
             return conv2d_dilated_tf(inputs, kernel, self.dilation_rate[0])

@@ -130,7 +130,7 @@ def train(config: RunConfig, run_dir, *, force: bool = False, verbose="auto",
     or the embedded samples (:mod:`colorization.data.datasets`).
     """
     config.validate()
-    tf_cpu.enabled("adam")  # refuses an invalid COLORIZATION_TF_CPU_REWRITES before any write
+    tf_cpu.env_on()  # refuses an invalid COLORIZATION_TF_CPU_REWRITES before any write
     accelerate.enable_jax_cache()
     if config.strategy in ("auto", "multiworker") and not accelerate.is_chief():
         run_dir = accelerate.worker_run_dir(run_dir)  # only the chief writes the run
@@ -228,11 +228,10 @@ def _fit(config: RunConfig, run: Run, train_set, *, verbose, callbacks) -> _Sess
     precision and TensorFlow CPU rewrites switch; faults become messages saying what to do."""
     precision = accelerate.resolve_precision(config.precision)
     batch_size = accelerate.resolve_batch_size(config.model, config.batch_size)
-    before = tf_cpu.used()
     previous_policy = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        with tf_cpu.switched(config.tf_cpu_rewrites):
+        with tf_cpu.switched(config.tf_cpu_rewrites), tf_cpu.counting() as ran:
             model, replicas, resumed, steps, global_batch = _build(config, run, train_set,
                                                                    batch_size)
             dataset, steps_per_epoch, path = _input(config, model, train_set, global_batch,
@@ -251,9 +250,7 @@ def _fit(config: RunConfig, run: Run, train_set, *, verbose, callbacks) -> _Sess
             device_data.uninstall(model)
     finally:
         keras.config.set_dtype_policy(previous_policy)
-    after = tf_cpu.used()
-    rewrites = sorted(k for k in after if after[k] > before.get(k, 0))
-    return _Session(model, batch_size, replicas, precision, path, steps, seconds, rewrites)
+    return _Session(model, batch_size, replicas, precision, path, steps, seconds, sorted(ran))
 
 
 def _build(config: RunConfig, run: Run, train_set, batch_size: int):

@@ -61,7 +61,7 @@ import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
@@ -161,26 +161,20 @@ MAX_MEMBER_BYTES = 2 * 2**30
 
 @dataclass(frozen=True)
 class Limits:
-    """What one archive may expand to (the formulas: the module docstring, :func:`limits_for`).
-
-    The keyword-only fields are the rules the limits came from, named in the error messages."""
+    """What one archive may expand to (the formulas: the module docstring, :func:`limits_for`;
+    the error messages name the rules the limits came from: :data:`MAX_RATIO`,
+    :data:`RATIO_FLOOR`, :data:`TOTAL_RATIO`, :data:`TOTAL_FLOOR`, :data:`DISK_SHARE`)."""
 
     max_total: int
     max_member: int
     max_entries: int
     archive_bytes: int
     free_bytes: int | None = None  # None: not writing (verify)
-    _: KW_ONLY
-    max_ratio: int  # a member (zip) or the stream so far (tar) may expand this many times ...
-    ratio_floor: int  # ... once it is larger than this many bytes
-    total_ratio: int  # the default max_total: total_ratio times the archive's size, ...
-    total_floor: int  # ... at least total_floor bytes, ...
-    disk_share: float  # ... and never beyond this share of the free disk
 
     @property
     def disk_bound(self) -> bool:
         return self.free_bytes is not None and self.max_total == int(
-            self.free_bytes * self.disk_share
+            self.free_bytes * DISK_SHARE
         )
 
 
@@ -217,9 +211,7 @@ def limits_for(
         if max_entries is not None
         else max(ENTRY_FLOOR, size // BYTES_PER_ENTRY)
     )
-    return Limits(total, member, entries, size, free, max_ratio=MAX_RATIO,
-                  ratio_floor=RATIO_FLOOR, total_ratio=TOTAL_RATIO, total_floor=TOTAL_FLOOR,
-                  disk_share=DISK_SHARE)
+    return Limits(total, member, entries, size, free)
 
 
 def _size(n: float) -> str:
@@ -311,8 +303,8 @@ class Extractor:
             )
         return self.bomb(
             f"it expands to at least {_size(total)}, above the limit of {_size(lim.max_total)} "
-            f"({lim.total_ratio} times its size of {_size(lim.archive_bytes)}, at least "
-            f"{_size(lim.total_floor)})"
+            f"({TOTAL_RATIO} times its size of {_size(lim.archive_bytes)}, at least "
+            f"{_size(TOTAL_FLOOR)})"
         )
 
     def count(self, name: str, size: int | None, compressed: int | None = None) -> None:
@@ -331,23 +323,22 @@ class Extractor:
                 f"member {name!r} declares {_size(size)}, above the limit of "
                 f"{_size(lim.max_member)} per file"
             )
-        if (compressed is not None and size > lim.ratio_floor
-                and size > lim.max_ratio * compressed):
+        if (compressed is not None and size > RATIO_FLOOR
+                and size > MAX_RATIO * compressed):
             raise self.bomb(
                 f"member {name!r} expands {size / max(compressed, 1):.0f}:1 "
-                f"(more than {lim.max_ratio}:1)"
+                f"(more than {MAX_RATIO}:1)"
             )
         self.declared += size
         if self.declared > lim.max_total:
             raise self._too_big(self.declared)
 
     def check_ratio(self, expanded: int, compressed: int) -> None:
-        """Refuse a stream that expanded more than ``max_ratio`` times what was read (tar)."""
-        lim = self.limits
-        if expanded > lim.ratio_floor and expanded > lim.max_ratio * max(compressed, 1):
+        """Refuse a stream that expanded more than ``MAX_RATIO`` times what was read (tar)."""
+        if expanded > RATIO_FLOOR and expanded > MAX_RATIO * max(compressed, 1):
             raise self.bomb(
                 f"the first {_size(compressed)} expand to {_size(expanded)} "
-                f"(more than {lim.max_ratio}:1)"
+                f"(more than {MAX_RATIO}:1)"
             )
 
     # ------------------------------------------------------------------ entries
@@ -523,15 +514,14 @@ def _extract_zip(path: Path, ex: Extractor) -> None:
 
 def _extract_tar(path: Path, ex: Extractor) -> None:
     with _reading(path), open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as tf:
-        lim = ex.limits
-        ceiling = max(lim.archive_bytes * lim.max_ratio, lim.ratio_floor)
+        ceiling = max(ex.limits.archive_bytes * MAX_RATIO, RATIO_FLOOR)
         members = []
         for m in tf:  # headers first: every limit checked before anything is written
             ex.check_ratio(m.offset_data, raw.tell())  # what the previous members expanded to
             ex.count(m.name, m.size if m.isfile() else None)
             if m.isfile() and m.offset_data + m.size > ceiling:
                 raise ex.bomb(f"member {m.name!r} would expand the archive more than "
-                               f"{lim.max_ratio}:1")
+                               f"{MAX_RATIO}:1")
             members.append(m)
         ex.check_ratio(tf.offset, raw.tell())
         for m in members:
@@ -635,7 +625,8 @@ def _read_zip_members(
 # --------------------------------------------------------------------------- interface
 
 
-def _archive_file(archive_path: str | os.PathLike) -> Path:
+def archive_file(archive_path: str | os.PathLike) -> Path:
+    """``archive_path`` as a Path; :class:`ArchiveError` when no such file exists."""
     path = Path(archive_path)
     if not path.is_file():
         raise ArchiveError(f"{path}: no such archive file")
@@ -678,7 +669,7 @@ def safe_extract(
     (:func:`extraction_folder`) and delete it on failure. Temporary member files left in
     ``dest`` by an interrupted extraction are removed first.
     """
-    path = _archive_file(archive_path)
+    path = archive_file(archive_path)
     ex = _extractor(path, dest, max_total_bytes=max_total_bytes,
                     max_member_bytes=max_member_bytes, max_entries=max_entries)
     _walk(path, ex)
@@ -700,7 +691,7 @@ def verify(
     again) or :class:`ArchiveError` (missing file, possible bomb, encrypted or unsupported:
     downloading again will not help). Returns ``{"entries": n, "bytes": expanded_size}``.
     """
-    path = _archive_file(archive_path)
+    path = archive_file(archive_path)
     ex = _extractor(path, None, max_total_bytes=max_total_bytes,
                     max_member_bytes=max_member_bytes, max_entries=max_entries)
     _walk(path, ex)
@@ -708,7 +699,7 @@ def verify(
 
 
 def _zip_file(archive_path: str | os.PathLike) -> Path:
-    path = _archive_file(archive_path)
+    path = archive_file(archive_path)
     if not zipfile.is_zipfile(path):
         raise ArchiveError(f"{path}: not a zip archive; extract it with safe_extract instead")
     return path

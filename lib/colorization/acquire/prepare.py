@@ -36,6 +36,7 @@ from tqdm import tqdm  # plain text bars: no widget library needed in notebooks
 
 from colorization.acquire.archive import (
     ArchiveError,
+    archive_file,
     extraction_folder,
     iter_zip_members,
     safe_extract,
@@ -45,12 +46,13 @@ from colorization.acquire.archive import (
 from colorization.acquire.download import dataset_id, usable_archive
 from colorization.core import fileio
 from colorization.core.paths import prepared_dir, raw_dir
-from colorization.data.datasets import IMAGE_SIZE
+from colorization.data.datasets import IMAGE_SIZE, is_prepared
 from colorization.data.images import IMAGE_EXTENSIONS, ImageError, read_image, resize_center_crop
 
 # --------------------------------------------------------------------------- archive layouts
 
 ANIMAL_FOLDERS = {"cane": "dog", "gallina": "chicken", "cavallo": "horse", "gatto": "cat"}
+_ANIMAL_CLASSES = frozenset(ANIMAL_FOLDERS.values())  # folders named in English are taken too
 
 #: what each Kaggle archive holds, as named in the message refusing another archive
 EXPECTED_LAYOUT = {
@@ -87,11 +89,10 @@ def _animal_role(rel: str) -> tuple[str, str] | str | None:
     """("all", class) for an animals file, ``None`` for another animal's folder, or a reason."""
     parts = PurePosixPath(rel).parts
     folders = [p.lower() for p in parts[:-1]]
-    english = {v: v for v in ANIMAL_FOLDERS.values()}
     for p in reversed(folders):
         if p in ANIMAL_FOLDERS:
             return ("all", ANIMAL_FOLDERS[p])
-        if p in english:
+        if p in _ANIMAL_CLASSES:
             return ("all", p)
     if "raw-img" in folders and folders[-1] != "raw-img":
         return None  # ragno, farfalla, ...: not one of the paper's four classes
@@ -152,10 +153,8 @@ def count_warnings(name: str, counts: dict) -> list[str]:
 
 def _read_for(dataset: str, path: Path) -> np.ndarray | str:
     """A ``(100, 100, 3)`` uint8 image for ``dataset``, or the reason to skip the file."""
-    if path.suffix.lower() not in IMAGE_EXTENSIONS:
-        return f"not an image: {path.suffix.lower() or '(no extension)'}"
     try:
-        rgb = read_image(path)
+        rgb = read_image(path)  # an image file's name (classify skipped the others)
     except ImageError as err:
         return str(err)
     h, w = rgb.shape[:2]
@@ -359,11 +358,7 @@ def _manifest(name: str, source: str, seed: int, scan: _Scan, class_names: list[
         "unused": kept - train - test,
         "ignored": sum(scan.ignored.values()),
     }
-    if name == "fruits":  # the published counts are of the kept train/test images
-        found_counts = {"kept": kept, "train": train, "test": test}
-    else:
-        found_counts = {"kept": kept}
-    notes = count_warnings(name, found_counts)
+    notes = count_warnings(name, counts)  # the published counts: EXPECTED_COUNTS' keys
     for note in notes:
         print(f"warning: {note}", file=sys.stderr, flush=True)
     return {
@@ -415,9 +410,7 @@ def _locate(name: str, archive: str | os.PathLike | None) -> tuple[Path, str]:
     else the downloaded zip (downloaded now if absent or damaged) and the Kaggle id."""
     if archive is None:
         return usable_archive(name), dataset_id(name)
-    path = Path(archive)
-    if not path.is_file():
-        raise ArchiveError(f"{path}: no such archive file")
+    path = archive_file(archive)
     return path, path.name
 
 
@@ -461,7 +454,7 @@ def prepare(
     """
     dataset_id(name)  # an unknown name is refused before anything else
     out = prepared_dir() / name
-    if (out / "manifest.json").is_file() and not force:
+    if is_prepared(name) and not force:
         return out
     path, source = _locate(name, archive)
     scan = _scan(name, path)

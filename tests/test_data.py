@@ -178,6 +178,17 @@ def test_folder_with_train_test(tmp_path):
     assert resolve(root) == "folder"
 
 
+def test_a_flat_folder_splits_the_same_for_every_seed(tmp_path):
+    """A training loads its train split with its own seed and the test split with seed 0: no
+    test image may be among its training images, whatever its seed."""
+    root = tmp_path / "flat"
+    _folder(root, [f"img{k:02d}.jpg" for k in range(20)])
+    test = load(root, "test", seed=0)
+    for seed in range(6):
+        train = load(root, "train", seed=seed)
+        assert len(train) + len(test) == 20 and not set(train.names) & set(test.names)
+
+
 def test_folder_without_split_and_unreadable(tmp_path):
     root = tmp_path / "flat"
     _folder(root, [f"img{k:02d}.jpg" for k in range(19)] + ["bad.jpg"])

@@ -303,6 +303,11 @@ def _load_photos(image_size, max_images) -> ImageSet:
     )
 
 
+#: A folder without ``train``/``test`` folders is split 90:10 by this seed, whatever ``seed``
+#: the load is given (``seed`` picks only the ``max_images`` subset).
+FOLDER_SPLIT_SEED = 0
+
+
 def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
     if split == "all":
         split_root = root
@@ -315,7 +320,8 @@ def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
         every = find_images(root)
         n_test = round(0.1 * len(every)) if len(every) >= 2 else 0
         n_test = max(n_test, 1) if len(every) >= 2 else 0
-        perm = np.random.default_rng([seed, 0]).permutation(len(every))
+        # one split for every seed: a training's seed never moves test images into training
+        perm = np.random.default_rng([FOLDER_SPLIT_SEED, 0]).permutation(len(every))
         chosen = perm[:n_test] if split == "test" else perm[n_test:]
         files = [every[i] for i in sorted(chosen.tolist())]
     rels = [f.relative_to(split_root) for f in files]

@@ -69,6 +69,18 @@ def test_finished_run_is_reused_and_force_retrains(tmp_path):
     assert counter.epochs == [0]
 
 
+def test_force_forgets_the_old_models_metrics(tmp_path):
+    """Evaluations are cached in the run; a forced retraining is a new model, measured anew."""
+    from colorization.runs.evaluate import evaluate_run
+
+    cfg = RunConfig(model="autoencoder_small", epochs=1, **TINY)
+    run = train(cfg, tmp_path / "run", verbose=0)
+    evaluate_run(run.dir, max_images=4)
+    assert list((run.dir / "metrics").glob("*.json"))
+    train(cfg, tmp_path / "run", verbose=0, force=True)
+    assert not (run.dir / "metrics").exists()
+
+
 def test_other_config_in_same_folder_is_refused(tmp_path):
     train(RunConfig(model="autoencoder_small", epochs=1, **TINY), tmp_path / "run", verbose=0)
     with pytest.raises(ValueError, match="another config.*epochs"):

@@ -22,6 +22,7 @@ import numpy as np
 from colorization.core import fileio
 from colorization.data import datasets, pipeline
 from colorization.nets import registry, tf_cpu
+from colorization.nets.colorizer import weights_are_finite
 from colorization.runs import accelerate, device_data
 from colorization.runs.callbacks import (
     DiskFullError,
@@ -194,7 +195,7 @@ def _start(run: Run, config: RunConfig, train_set, test_set, *, force: bool) -> 
     if force:
         for name in ("status.json", "model.keras", "history.csv"):
             (run.dir / name).unlink(missing_ok=True)
-        for sub in ("backup", "snapshots", "logs"):
+        for sub in ("backup", "snapshots", "logs", "metrics"):  # metrics: the old model's
             shutil.rmtree(run.dir / sub, ignore_errors=True)
     _remove_temporaries(run.dir)
     fileio.write_json(run.dir / "config.json", config.to_dict())
@@ -245,7 +246,10 @@ def _fit(config: RunConfig, run: Run, train_set, *, verbose, callbacks) -> _Sess
                               shuffle=False, verbose=_choose_verbose(verbose),
                               initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch)
             except Exception as err:
-                raise _explained(err, run, config, batch_size, replicas) from err
+                explained = _explained(err, run, config, batch_size, replicas)
+                if explained is err:
+                    raise  # as it is (never an error that is its own cause)
+                raise explained from err
             seconds = time.perf_counter() - start
             device_data.uninstall(model)
     finally:
@@ -339,7 +343,7 @@ def _finish(run: Run, config: RunConfig, train_set, session: _Session) -> None:
     """Save the model and ``status.json`` (the run is finished only then), then drop the
     backup. A model whose weights are not finite is never saved."""
     model = session.model
-    if not all(np.isfinite(w).all() for w in model.get_weights()):
+    if not weights_are_finite(model):
         raise NonFiniteLossError(
             "training stopped: the model's weights are not finite numbers (the training "
             "diverged). Lower the learning rate (--learning-rate); a new learning rate is "

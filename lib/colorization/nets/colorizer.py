@@ -25,6 +25,11 @@ import numpy as np
 from colorization.core import color, losses
 
 
+def weights_are_finite(model: keras.Model) -> bool:
+    """Whether every weight of ``model`` is a finite number (a diverged training's are not)."""
+    return all(np.isfinite(np.asarray(w)).all() for w in model.get_weights())
+
+
 @keras.saving.register_keras_serializable(package="colorization")
 class Colorizer(keras.Model):
     """uint8 RGB ``(B, H, W, 3)`` -> normalised ab ``(B, H, W, 2)`` of ``convention``.

@@ -18,7 +18,7 @@ import numpy as np
 
 from colorization.core import color, fileio
 from colorization.data import images
-from colorization.nets.colorizer import Colorizer
+from colorization.nets.colorizer import Colorizer, weights_are_finite
 from colorization.nets.registry import load_colorizer
 
 MAX_COLORIZE_PIXELS = 100_000_000
@@ -132,10 +132,6 @@ def _file_kind(path: Path) -> str | None:
     return "not a regular file"
 
 
-def _model_is_finite(colorizer: Colorizer) -> bool:
-    return all(np.isfinite(np.asarray(w)).all() for w in colorizer.get_weights())
-
-
 def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
                    overwrite: bool = False) -> dict:
     """Colourise image files and folders into ``out_dir`` as ``<name>_color.png``.
@@ -183,7 +179,7 @@ def _usable_model(run_dir, model_path) -> Colorizer:
         raise FileNotFoundError(f"no model at {path}" + ("" if model_path else
                                 " (is the run finished? train it first)"))
     colorizer = load_colorizer(path)
-    if not _model_is_finite(colorizer):
+    if not weights_are_finite(colorizer):
         raise ValueError(f"{path} holds weights that are NaN or infinite (its training "
                          "diverged); no image is made from it. Train again with a lower "
                          "learning rate (--learning-rate)")

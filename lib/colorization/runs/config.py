@@ -20,7 +20,6 @@ LR_SCHEDULES = ("cosine", "constant")
 STRATEGIES = ("auto", "none", "mirrored", "multiworker")
 INPUT_PATHS = ("auto", "device", "host")
 DEFAULT_SNAPSHOT_EPOCHS = (1, 2, 3, 5, 10, 20, 30, 50, 60, 100, 150, 200, 300, 400, 600)
-SNAPSHOT_SETS = ("train", "test", "photos")
 
 
 @dataclass

@@ -27,10 +27,10 @@ import keras
 import numpy as np
 
 from colorization.data import pipeline
+from colorization.runs.config import INPUT_PATHS
 
 #: Largest share of the device's memory the uint8 training set may take to be kept there.
 DEVICE_FRACTION = 0.25
-INPUT_PATHS = ("auto", "device", "host")
 
 
 def accelerator() -> str | None:

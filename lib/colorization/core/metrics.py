@@ -448,7 +448,18 @@ def claim_metrics(rgb_true, ab_pred, labels=None) -> dict[str, float]:
     return result
 
 
-def evaluate_with_baseline(rgb_true, ab_pred, labels=None) -> dict[str, float]:
+def gray_baseline(rgb_true) -> dict[str, float]:
+    """:func:`summarize` of the grey baseline (a = b = 0) of ``rgb_true``, each key with the
+    suffix ``_gray`` (the truth-only ``chroma_true`` / ``colorfulness_true`` left out): the
+    part of :func:`evaluate_with_baseline` that depends on the images alone, so that several
+    predictions of the same images (a run's snapshots) compute it once."""
+    rgb_true = np.asarray(rgb_true)
+    gray_ab = np.zeros(rgb_true.shape[:-1] + (2,), np.float32)
+    gray = summarize(evaluate_images(rgb_true, gray_ab))
+    return {f"{key}_gray": value for key, value in gray.items() if not key.endswith("_true")}
+
+
+def evaluate_with_baseline(rgb_true, ab_pred, labels=None, gray=None) -> dict[str, float]:
     """:func:`summarize` of the prediction and of the grey baseline (a = b = 0).
 
     The baseline's numbers carry the suffix ``_gray`` (``psnr_gray``, ``ssim_gray``,
@@ -457,19 +468,18 @@ def evaluate_with_baseline(rgb_true, ab_pred, labels=None) -> dict[str, float]:
     ``chroma_true`` / ``colorfulness_true`` are not repeated). Also ``n_images`` and
     :func:`claim_metrics` (for the prediction). With ``labels`` (``(N,)`` ints, -1 = unknown)
     also ``class_hue_error`` / ``class_hue_error_max`` and their ``_gray`` (= 90) where some
-    class has chromatic pixels. All values are Python floats, unrounded.
+    class has chromatic pixels. All values are Python floats, unrounded. ``gray``: the
+    :func:`gray_baseline` of ``rgb_true`` when already computed.
     """
     ab_pred = np.asarray(ab_pred)
     summary = summarize(evaluate_images(rgb_true, ab_pred))
     summary.update(claim_metrics(rgb_true, ab_pred, labels=labels))
-    gray_ab = np.zeros(ab_pred.shape, np.float32)
-    gray = summarize(evaluate_images(rgb_true, gray_ab))
-    for key, value in gray.items():
-        if not key.endswith("_true"):
-            summary[f"{key}_gray"] = value
+    summary.update(gray_baseline(rgb_true) if gray is None else gray)
     if labels is not None:
-        # only the class keys: grey's other set-level numbers are trivial (0) or moot
-        gray_classes = _class_summary(class_hue_errors(rgb_true, gray_ab, labels))
-        summary.update({f"{key}_gray": value for key, value in gray_classes.items()})
+        # only the class keys: grey's other set-level numbers are trivial (0) or moot. Grey
+        # has no hue, so every class the prediction is scored on scores NO_HUE_ERROR_DEG
+        # (which classes count depends on the truth alone).
+        summary.update({f"{key}_gray": NO_HUE_ERROR_DEG
+                        for key in ("class_hue_error", "class_hue_error_max") if key in summary})
     summary["n_images"] = float(ab_pred.shape[0])
     return summary

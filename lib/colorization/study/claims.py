@@ -39,7 +39,7 @@ renders and stores them (:func:`colorization.study.report.format_claims_text`, .
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from colorization.core import metrics
@@ -90,10 +90,10 @@ class Evidence:
         per_seed = getattr(self, where).get(name)
         if not per_seed:
             raise Missing(f"{name} has no {'test' if where == 'metrics' else where} metrics")
-        values = [m.get(key) for m in per_seed]
-        if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values):
+        values = report.spread(per_seed, key)
+        if values is None:
             raise Missing(f"{name}: metric {key!r} missing (evaluate the runs again)")
-        return Values.of(values)
+        return values
 
     def ratio(self, name: str, key: str = "ciede2000", where: str = "metrics") -> Values:
         """``key`` over its gray baseline per seed (0.4 = 40 % of leaving the image gray)."""
@@ -286,17 +286,26 @@ def same_ab_first(ev):
     return below(values, NOTHING_SPREAD, f"epoch {epoch}: per-image colour spread / truth's")
 
 
+def _colouring_epochs(snaps: dict[int, dict], share: float,
+                      min_spread: float | None = None) -> Iterator[int]:
+    """The snapshot epochs, in order (lazily), with CIEDE2000 at most ``share`` of the gray
+    baseline's and, with ``min_spread``, images told apart (spread at least that)."""
+    for epoch in sorted(snaps):
+        m = snaps[epoch]
+        if (_value(m, "ciede2000") <= share * _value(m, "ciede2000_gray")
+                and (min_spread is None or _value(m, "spread_ratio") >= min_spread)):
+            yield epoch
+
+
 def learns_after_50(ev):
     per_seed = ev.snapshots.get("cnn-animals-mse")
     if not per_seed:
         raise Missing("cnn-animals-mse has no snapshots")
     firsts = []
     for snaps in per_seed:
-        good = [e for e in sorted(snaps)
-                if _value(snaps[e], "ciede2000") <= MEANINGFUL_DE * _value(snaps[e],
-                                                                             "ciede2000_gray")]
+        good = list(_colouring_epochs(snaps, MEANINGFUL_DE))
         firsts.append(good[0] if good else None)
-    text = ("first snapshot epoch with CIEDE2000 <= 0.8x gray, per seed: "
+    text = (f"first snapshot epoch with CIEDE2000 <= {MEANINGFUL_DE}x gray, per seed: "
             + ", ".join("none" if f is None else str(f) for f in firsts))
     inside = [f is not None and 20 <= f <= 100 for f in firsts]
     if len(firsts) >= 2 and all(inside):
@@ -332,12 +341,7 @@ def _first_colouring_epoch(snaps: dict[int, dict]) -> int | None:
     """The first snapshot epoch at which a run colours: CIEDE2000 at most
     :data:`COLOURS_DE` of the gray baseline's, with images told apart (spread at least
     :data:`NOTHING_SPREAD`); ``None`` when it never does within the run."""
-    for epoch in sorted(snaps):
-        m = snaps[epoch]
-        if (_value(m, "ciede2000") <= COLOURS_DE * _value(m, "ciede2000_gray")
-                and _value(m, "spread_ratio") >= NOTHING_SPREAD):
-            return epoch
-    return None
+    return next(_colouring_epochs(snaps, COLOURS_DE, NOTHING_SPREAD), None)
 
 
 def ae_faster(ev):
@@ -591,14 +595,25 @@ def verdict(claim: Claim, ev: Evidence) -> tuple[str, str, str]:
     return outcome.verdict, outcome.text, reason
 
 
-def snapshot_metrics(run: Run) -> dict[int, dict]:
-    """Metrics (with the gray baseline and :func:`metrics.claim_metrics`) of the snapshot test
-    images at every snapshot epoch of a :class:`~colorization.runs.rundir.Run`."""
-    inputs = run.snapshot_inputs()
-    if "test" not in inputs:
+def snapshot_metrics(run: Run, set_name: str = "test", epochs=None,
+                     images=None) -> dict[int, dict]:
+    """Metrics (with the gray baseline and :func:`metrics.claim_metrics`) of the snapshot
+    images of ``set_name`` (default the test images) of a
+    :class:`~colorization.runs.rundir.Run` at each of ``epochs`` (default every snapshot
+    epoch); ``{}`` when the run stores no such set. ``images``: that set's inputs when the
+    caller has read them. The inputs are read, and their gray baseline computed, once."""
+    if images is None:
+        inputs = run.snapshot_inputs()
+        if set_name not in inputs:
+            return {}
+        images = inputs[set_name]
+    chosen = run.snapshot_epochs() if epochs is None else list(epochs)
+    if not chosen:
         return {}
-    return {epoch: metrics.evaluate_with_baseline(inputs["test"], run.snapshot(epoch)["test"])
-            for epoch in run.snapshot_epochs()}
+    gray = metrics.gray_baseline(images)
+    return {epoch: metrics.evaluate_with_baseline(images, run.snapshot(epoch)[set_name],
+                                                  gray=gray)
+            for epoch in chosen}
 
 
 def gather(profile: str, names=None) -> Evidence:

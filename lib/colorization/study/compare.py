@@ -15,9 +15,8 @@ Nothing here decides a claim: :mod:`colorization.study.claims` does, from the sa
 
 from __future__ import annotations
 
-from colorization.core import metrics
 from colorization.runs.rundir import Run
-from colorization.study import experiments, figures, report
+from colorization.study import claims, experiments, figures, report
 
 LOSS_CURVES_TITLE = "training loss (each in its own units)"
 
@@ -109,22 +108,22 @@ def snapshot_rows(runs: dict[str, list[Run]], set_name: str = "test", epochs: st
         raise ValueError(f"epochs must be 'all' or 'ends', got {epochs!r}")
     rows = {}
     for label, seeds in runs.items():
-        common = None
+        common, images = None, []
         for run in seeds:
             inputs = run.snapshot_inputs()
             if set_name not in inputs:
                 raise ValueError(f"{run.dir} stores no snapshot images of the set "
                                  f"{set_name!r}; it has {sorted(inputs)}")
+            images.append(inputs[set_name])
             have = set(run.snapshot_epochs())
             common = have if common is None else common & have
         chosen = sorted(common or ())
         if epochs == "ends" and chosen:
             chosen = sorted({chosen[0], chosen[-1]})
+        per_run = [claims.snapshot_metrics(run, set_name, chosen, images=rgb)
+                   for run, rgb in zip(seeds, images, strict=True)]
         for epoch in chosen:
-            rows[f"{label}, epoch {epoch}"] = [
-                metrics.evaluate_with_baseline(run.snapshot_inputs()[set_name],
-                                               run.snapshot(epoch)[set_name])
-                for run in seeds]
+            rows[f"{label}, epoch {epoch}"] = [m[epoch] for m in per_run]
     return rows
 
 

@@ -37,6 +37,7 @@ Profiles:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -276,9 +277,26 @@ def evaluate_all(name: str, profile: str, data: str | None = None) -> list[dict]
 
 def _images(cfg: RunConfig, split: str) -> int:
     """How many images of ``split`` ``cfg`` trains (or is evaluated) on: the split's size,
-    capped by ``max_images`` (``max_test_images``)."""
+    capped by ``max_images`` (``max_test_images``). Counted once per process for the
+    embedded samples and the generated data, whose contents never change; the Kaggle data
+    (which may be prepared meanwhile) and folders are counted every time."""
     cap = cfg.max_images if split == "train" else cfg.max_test_images
-    return len(datasets.load(cfg.data, split, image_size=8, max_images=cap))
+    dataset = datasets.resolve(cfg.data)
+    if dataset in datasets.SAMPLES or dataset.startswith("synthetic-"):
+        # keyed on the name asked for and the data mode too: the first count of "fruits"
+        # loads it, so the fallback notice is printed as without the cache
+        mode = datasets.data_mode() if cfg.data in datasets.EMBEDDED else ""
+        return _fixed_count(cfg.data, dataset, mode, split, cap)
+    return _count(cfg.data, split, cap)
+
+
+def _count(data: str, split: str, cap: int | None) -> int:
+    return len(datasets.load(data, split, image_size=8, max_images=cap))
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_count(data: str, dataset: str, mode: str, split: str, cap: int | None) -> int:
+    return _count(data, split, cap)
 
 
 def scale(name: str, profile: str) -> dict:

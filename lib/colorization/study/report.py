@@ -99,7 +99,11 @@ def record(experiment: str, per_seed: list[dict], **info) -> None:
 def results() -> dict:
     """The experiment rows of ``reports/results.json`` (its ``_environment`` and ``claims``
     entries aside)."""
-    return {k: v for k, v in _read_results().items() if not k.startswith("_") and k != "claims"}
+    return _experiment_rows(_read_results())
+
+
+def _experiment_rows(stored: dict) -> dict:
+    return {k: v for k, v in stored.items() if not k.startswith("_") and k != "claims"}
 
 
 def export_html(notebook: str | os.PathLike) -> Path:
@@ -207,11 +211,17 @@ def environment(profile: str | None = None) -> dict:
 
 def record_environment(profile: str | None = None) -> dict:
     """Store :func:`environment` as the ``_environment`` entry of ``reports/results.json``."""
+    return _store_environment(profile)[0]
+
+
+def _store_environment(profile: str | None) -> tuple[dict, dict]:
+    """:func:`record_environment`, also returning ``reports/results.json`` as now stored
+    (non-finite numbers as ``None``, as it reads back)."""
     results = _read_results()
     env = environment(profile)
     results["_environment"] = env
     _write_results(results)
-    return env
+    return env, fileio.finite_json(results)
 
 
 def _fmt(v) -> str:
@@ -249,7 +259,7 @@ def _experiments_html(rows: dict) -> str:
         for k in keys:
             mean, sd = row.get("mean", {}).get(k), row.get("sd", {}).get(k)
             cells.append("" if mean is None else
-                         f"{mean:.2f}" + (f" ± {sd:.2f}" if row.get("seeds", 1) > 1 else ""))
+                         stats.mean_sd(mean, sd, with_sd=row.get("seeds", 1) > 1))
         parts.append(f"<tr><th>{html.escape(name)}</th>"
                      + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append("</table><p>Mean ± standard deviation over seeds. psnr in dB on RGB; "
@@ -265,8 +275,8 @@ def write_index(profile: str | None = None) -> Path:
     ``reports/results.json`` (``_environment``)."""
     root = paths.reports_dir()
     root.mkdir(parents=True, exist_ok=True)
-    env = record_environment(profile)
-    rows = results()
+    env, stored = _store_environment(profile)
+    rows = _experiment_rows(stored)
     parts = ["<!doctype html><meta charset='utf-8'><title>Colorization results</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
@@ -275,7 +285,7 @@ def write_index(profile: str | None = None) -> Path:
              "<h1>Image colorization: results</h1>", _environment_html(env)]
     if rows:
         parts.append(_experiments_html(rows))
-    claims = _read_results().get("claims")
+    claims = stored.get("claims")
     if claims:
         parts.append("<h2>The paper's claims</h2>" + format_claims_html(claims))
     notebooks = sorted(p for p in (root / "notebooks").glob("*.ipynb")
@@ -320,12 +330,8 @@ def format_spread_table(per_seed: dict[str, list[dict]], keys=TABLE_KEYS_SHORT,
         row = []
         for k in keys:
             values = spread(runs, k)
-            if values is None:
-                row.append("-")
-            elif values.n == 1:
-                row.append(f"{values.mean:.{digits}f}")
-            else:
-                row.append(f"{values.mean:.{digits}f} ± {values.sd:.{digits}f}")
+            row.append("-" if values is None else
+                       stats.mean_sd(values.mean, values.sd, digits, with_sd=values.n != 1))
         cells[label] = (len(runs), row)
     widths = [max([len(k)] + [len(c[1][i]) for c in cells.values()]) for i, k in enumerate(keys)]
     width = max([len("experiment")] + [len(k) for k in cells])
@@ -357,7 +363,7 @@ def format_results_markdown(rows: dict, keys=("psnr", "ciede2000", "hue_error", 
             if k not in mean:
                 cells.append("-")
                 continue
-            text = f"{mean[k]:.2f}" + (f" ± {sd.get(k, 0.0):.2f}" if n > 1 else "")
+            text = stats.mean_sd(mean[k], sd.get(k, 0.0), with_sd=n > 1)
             if f"{k}_gray" in mean:
                 text += f" ({mean[f'{k}_gray']:.2f})"
             cells.append(text)

@@ -78,9 +78,14 @@ def _digest(path: Path) -> str:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    text = "\n\x00".join(f"{c.cell_type}\x01{c.source}" for c in nb.cells
-                          if "injected-parameters" not in c.get("metadata", {}).get("tags", []))
+    text = "\n\x00".join(f"{c.cell_type}\x01{c.source}" for c in _own_cells(nb))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _own_cells(nb) -> list:
+    """The notebook's cells without papermill's injected-parameters cell."""
+    return [c for c in nb.cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
 
 
 def _stream_notebook_output() -> None:
@@ -189,8 +194,7 @@ def publish(profile: str) -> list[Path]:
     written = []
     for nb_path in sources:
         nb = nbformat.read(paths.reports_dir() / "notebooks" / nb_path.name, as_version=4)
-        nb.cells = [c for c in nb.cells
-                    if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+        nb.cells = _own_cells(nb)
         nb.metadata.pop("papermill", None)
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)

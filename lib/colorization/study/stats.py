@@ -37,7 +37,6 @@ INCONCLUSIVE = "inconclusive"
 # (:func:`colorization.study.claims.verdict`).
 INDICATIVE = "indicative, generated data"
 NOT_TESTABLE = "not testable here"
-VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, INDICATIVE, NOT_TESTABLE)
 Z = 2.0  # standard errors a decided effect must clear
 
 
@@ -78,9 +77,6 @@ class Values:
         pairs = list(itertools.combinations(self.values, 2))
         return math.fsum(abs(a - b) for a, b in pairs) / len(pairs) if pairs else math.nan
 
-    def map(self, fn) -> Values:
-        return Values.of((fn(v) for v in self.values), self.digits)
-
     def __sub__(self, other: Values) -> Values:
         _check_paired(self, other)
         return Values.of((a - b for a, b in zip(self.values, other.values, strict=True)),
@@ -89,8 +85,18 @@ class Values:
     def text(self, unit: str = "") -> str:
         """``"0.45 ± 0.02"`` (mean ± sd), or the single value for one seed."""
         if self.n == 1:
-            return f"{self.values[0]:.{self.digits}f}{unit}"
-        return f"{self.mean:.{self.digits}f} ± {self.sd:.{self.digits}f}{unit}"
+            return mean_sd(self.values[0], self.sd, self.digits, unit, with_sd=False)
+        return mean_sd(self.mean, self.sd, self.digits, unit)
+
+
+def mean_sd(mean: float, sd: float, digits: int = 2, unit: str = "",
+            with_sd: bool = True) -> str:
+    """``"0.45 ± 0.02"``: a mean and a standard deviation over seeds, ``digits`` decimals,
+    ``unit`` after; the mean alone when not ``with_sd`` (one seed). Every table and text that
+    shows a spread over seeds writes it so."""
+    if not with_sd:
+        return f"{mean:.{digits}f}{unit}"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}{unit}"
 
 
 def _check_paired(a: Values, b: Values) -> None:

@@ -79,3 +79,21 @@ def test_from_files_decodes_resizes_and_crops(tmp_path):
     batches = [b.numpy() for b in pipeline.from_files(paths, 2, image_size=64)]
     assert [b.shape for b in batches] == [(2, 64, 64, 3), (1, 64, 64, 3)]
     assert batches[0].dtype == np.uint8
+
+
+def test_tf_flips_are_the_same_in_every_run_and_new_each_epoch():
+    """The same seed gives the same flipped batches, run after run (tf.data's parallel calls
+    take any order); each epoch draws its flips anew."""
+    import keras
+
+    imgs = np.random.default_rng(0).integers(0, 256, (96, 6, 6, 3), dtype=np.uint8)
+
+    def two_epochs(shuffle):
+        keras.utils.set_random_seed(5)
+        ds = pipeline.from_arrays(imgs, 4, shuffle=shuffle, flip=True, seed=5, backend="tf")
+        return [np.stack([b.numpy() for b in ds]) for _ in range(2)]
+
+    for first, again in zip(two_epochs(True), two_epochs(True), strict=True):
+        assert np.array_equal(first, again)
+    epoch0, epoch1 = two_epochs(False)  # the same order: only the flips can differ
+    assert not np.array_equal(epoch0, epoch1)

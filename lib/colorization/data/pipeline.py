@@ -33,15 +33,25 @@ def tensorflow_available() -> bool:
     return True
 
 
-def _flip_batch(tf, batch, seed):
+def _flip_batch(tf, batch, draw, seed):
     """Flip each image of a uint8 batch left-right with probability 1/2 (seeded)."""
-    coin = tf_flip_coins(tf, tf.shape(batch)[0], seed)
+    coin = tf_flip_coins(tf, tf.shape(batch)[0], draw, seed)
     return tf.where(coin[:, None, None, None], tf.reverse(batch, axis=[2]), batch)
 
 
-def tf_flip_coins(tf, size, seed):
-    """``tf.data``'s flips of a batch of ``size`` (bool), shared with the device path."""
-    return tf.random.uniform([size], seed=seed) < 0.5
+def tf_with_flip_draws(tf, ds, seed: int):
+    """``ds`` zipped with one random int64 per element: a seeded stream, drawn anew each epoch
+    (as the seeded shuffle is) and the same in every run, whatever order ``tf.data``'s
+    parallel calls take (a stateful random op inside a parallel map is not)."""
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    return tf.data.Dataset.zip((ds, draws))
+
+
+def tf_flip_coins(tf, size, draw, seed: int):
+    """``tf.data``'s flips of a batch of ``size`` (bool) from its ``draw``
+    (:func:`tf_with_flip_draws`), shared with the device path."""
+    key = tf.stack([tf.constant(seed, tf.int64), tf.cast(draw, tf.int64)])
+    return tf.random.stateless_uniform([size], seed=key) < 0.5
 
 
 def from_arrays(
@@ -90,7 +100,8 @@ def from_arrays(
         ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     if flip:
-        ds = ds.map(lambda b: _flip_batch(tf, b, seed), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = tf_with_flip_draws(tf, ds, seed).map(lambda b, d: _flip_batch(tf, b, d, seed),
+                                                  num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 

@@ -194,7 +194,8 @@ def _tf_index_dataset(images, batch_size, *, seed, flip):
     ds = ds.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size, drop_remainder=True)
     if flip:
-        ds = ds.map(lambda i: (i, pipeline.tf_flip_coins(tf, tf.shape(i)[0], seed)))
+        ds = pipeline.tf_with_flip_draws(tf, ds, seed).map(
+            lambda i, d: (i, pipeline.tf_flip_coins(tf, tf.shape(i)[0], d, seed)))
     else:
         ds = ds.map(lambda i: (i,))
     ds = ds.prefetch(tf.data.AUTOTUNE)

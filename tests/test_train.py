@@ -196,7 +196,7 @@ def test_cli_evaluate_on_a_folder(cli_run, tmp_path):
     rng = np.random.default_rng(0)
     for i in range(3):
         cv2.imwrite(str(folder / f"{i}.png"), rng.integers(0, 256, (50, 80, 3), dtype=np.uint8))
-    res = _cli("evaluate", "--run", cli_run, "--data", folder)
+    res = _cli("evaluate", "--run", cli_run, "--data", folder, "--split", "all")
     assert res.returncode == 0, res.stderr[-3000:]
     assert json.loads(res.stdout)["n_images"] == 3
 

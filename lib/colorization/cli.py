@@ -21,6 +21,7 @@ from pathlib import Path
 from colorization.core import fileio, runtime
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+MAX_IMAGE_SIZE = 1024  # the largest --image-size a training accepts
 
 
 def _add_train(sub):
@@ -33,7 +34,8 @@ def _add_train(sub):
                    help="mse, smooth_l1, smooth_l1_ab (default: the model's own objective)")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--out", required=True, help="run directory to write")
-    p.add_argument("--image-size", type=int, default=100)
+    p.add_argument("--image-size", type=int, default=100,
+                   help=f"side of the square training images, 8 to {MAX_IMAGE_SIZE}")
     p.add_argument("--max-images", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=None,
                    help="default: 32 on a CPU, the network's GPU batch on a GPU")
@@ -55,7 +57,9 @@ def _add_evaluate(sub):
     p.add_argument("--data", default=None, help="dataset name or folder (default: the run's)")
     p.add_argument("--out", default=None, help="write the metrics JSON here")
     p.add_argument("--max-images", type=int, default=None)
-    p.add_argument("--split", default="test", choices=["train", "test"])
+    p.add_argument("--split", default="test", choices=["test", "train", "all"],
+                   help="test (default): the images the run never trained on; all: every "
+                        "image of a folder")
 
 
 def _add_colorize(sub):
@@ -96,6 +100,9 @@ def _train(args) -> int:
     from colorization.runs.config import RunConfig
     from colorization.runs.train import train
 
+    if not 8 <= args.image_size <= MAX_IMAGE_SIZE:
+        raise ValueError(f"--image-size must be a whole number from 8 to {MAX_IMAGE_SIZE}, "
+                         f"got {args.image_size}: the network's memory grows with its square")
     config = RunConfig(
         model=args.model, data=args.data, epochs=args.epochs,
         loss=args.loss or registry.default_loss(args.model),
@@ -135,8 +142,6 @@ def _colorize(args) -> int:
         print(f"using {found[1]}", file=sys.stderr)
     result = colorize_files(args.inputs, args.out, run_dir=args.run, model_path=args.model,
                             log=lambda m: print(m, file=sys.stderr), overwrite=args.overwrite)
-    for path, reason in result["failed"]:
-        print(f"error: {path}: {reason}", file=sys.stderr)
     kept = f", {len(result['kept'])} kept (they exist; --overwrite replaces them)" \
         if result["kept"] else ""
     print(f"{len(result['written'])} written, {len(result['failed'])} failed{kept}")

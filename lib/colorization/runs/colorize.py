@@ -3,7 +3,9 @@
 The network sees each image at its input size; its ab is resized back to the full resolution
 and joined with the full-resolution L, so every detail of the input's luminance is kept.
 Inputs are never overwritten and outputs never read back as inputs; a bad file is reported
-and skipped, the others are still written.
+(once) and skipped, the others are still written. File names in the log are shown escaped
+(:func:`shown`) when they hold a line break or another control character, so no name can
+write a line of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ BYTES_PER_PIXEL = 24
 BAND_PIXELS = 1 << 18  # pixels of the full-resolution image converted to Lab at a time
 
 _OUTPUT_NAME = re.compile(r".+_color(_\d+)?\.png$", re.IGNORECASE)
+
+
+def shown(path) -> str:
+    """``path`` (or a message) as text for one log line: as it is when every character is
+    printable, else quoted with escapes (``repr``: a line break shows as ``\\n``)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
 
 
 def _linear_weights(n_out: int, n_in: int):
@@ -146,26 +155,30 @@ def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
     ``{"written": [...], "failed": [(path, reason)], "ignored": [...], "kept": [...]}``: a
     bad file is reported and skipped, the rest are still written; ``ignored`` lists the files
     of input folders that are not images (by extension) or are earlier results; ``kept`` the
-    results that existed already. Raises ``FileNotFoundError`` / ``ValueError`` for a
+    results that existed already. ``log`` gets one line for each result written or kept
+    and one (``error: PATH: reason``) for each failure. Raises ``FileNotFoundError`` /
+    ``ValueError`` for a
     missing or unusable model (one whose weights are NaN included) and ``PermissionError``
     for an output folder that cannot be written.
     """
     colorizer = _usable_model(run_dir, model_path)
     out_dir = _writable_folder(out_dir)
     files, failed, ignored = _list_inputs(inputs, out_dir.resolve(), log)
+    for path, problem in failed:
+        log(f"error: {shown(path)}: {shown(problem)}")
     written, kept = [], []
     for src, target in _targets(files, out_dir):
         if target.is_file() and not overwrite:
             kept.append(str(target))
-            log(f"kept {target}: it exists (add --overwrite to replace it)")
+            log(f"kept {shown(target)}: it exists (add --overwrite to replace it)")
             continue
         problem = _colorize_one(colorizer, src, target)
         if problem:
             failed.append((str(src), problem))
-            log(f"skipped {src}: {problem}")
+            log(f"error: {shown(src)}: {shown(problem)}")
         else:
             written.append(str(target))
-            log(f"wrote {target}")
+            log(f"wrote {shown(target)}")
     return {"written": written, "failed": failed, "ignored": ignored, "kept": kept}
 
 
@@ -233,8 +246,8 @@ def _folder_inputs(item: Path, out_resolved: Path, log):
     if results:
         found = [p for p in found if not _OUTPUT_NAME.match(p.name)]
         ignored.extend(str(p) for p in results)
-        log(f"ignored {len(results)} file(s) in {item} named like results of colorize "
-            f"(e.g. {results[0].name}); name them as inputs to colourise")
+        log(f"ignored {len(results)} file(s) in {shown(item)} named like results of colorize "
+            f"(e.g. {shown(results[0].name)}); name them as inputs to colourise")
     odd = [p for p in item.rglob("*") if not p.is_dir() and not p.is_file() and wanted(p)
            and _file_kind(p) is not None]
     for p in sorted(odd):
@@ -244,8 +257,8 @@ def _folder_inputs(item: Path, out_resolved: Path, log):
               and not any(part.startswith(".") for part in p.relative_to(item).parts)]
     if others:
         ignored.extend(str(p) for p in sorted(others))
-        log(f"ignored {len(others)} file(s) in {item} that are not images by their "
-            f"extension, e.g. {others[0].name}")
+        log(f"ignored {len(others)} file(s) in {shown(item)} that are not images by their "
+            f"extension, e.g. {shown(others[0].name)}")
     if not found:
         failed.append((str(item), "folder holds no images"))
     return found, failed, ignored
@@ -292,5 +305,5 @@ def _colorize_one(colorizer: Colorizer, src: Path, target: Path) -> str | None:
             with fileio.atomic_write(target, "wb") as f:
                 f.write(memoryview(encoded))
     except (OSError, cv2.error) as exc:
-        return f"could not write {target} ({exc})"
-    return None if ok else f"could not write {target}"
+        return f"could not write {shown(target)} ({exc})"
+    return None if ok else f"could not write {shown(target)}"

@@ -1,13 +1,16 @@
 """Evaluate colourisers on datasets and folders.
 
 Metrics are those of :mod:`colorization.core.metrics`, always beside the gray baseline
-(a = b = 0), so every number reads against "did nothing".
+(a = b = 0), so every number reads against "did nothing". A metric is a finite number within
+its possible range (:data:`METRIC_RANGES`), or ``None`` when it cannot be computed (NaN:
+e.g. the hue error of images without colour).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +20,55 @@ from colorization.data import datasets
 from colorization.nets.colorizer import Colorizer
 from colorization.runs.rundir import Run
 
+# The range of each metric (its ``_gray`` and ``_tint`` baselines' too); ``n_images`` is a
+# whole number.
+_DEGREES, _SHARE = (0.0, 180.0), (0.0, 1.0)
+METRIC_RANGES = {
+    "ab_mae": (0.0, math.inf), "delta_e": (0.0, math.inf), "psnr": (0.0, 100.0),
+    "ssim": (-1.0, 1.0), "chroma_pred": (0.0, math.inf), "chroma_true": (0.0, math.inf),
+    "colorfulness_pred": (0.0, math.inf), "colorfulness_true": (0.0, math.inf),
+    "auc": (0.0, 100.0), "ciede2000": (0.0, math.inf), "hue_error": _DEGREES,
+    "chroma_ratio": (0.0, math.inf), "colorfulness_diff": (-math.inf, math.inf),
+    "spread_ratio": (0.0, math.inf), "gray_stain": _SHARE, "green_share": _SHARE,
+    "green_share_true": _SHARE, "mean_a": (-math.inf, math.inf),
+    "class_hue_error": _DEGREES, "class_hue_error_max": _DEGREES, "n_images": (0.0, math.inf),
+}
+
+
+def metric_problem(key: str, value) -> str | None:
+    """Why ``value`` cannot be metric ``key`` (not a finite real number in its range), or
+    ``None``; keys that are not metrics are not checked."""
+    low_high = METRIC_RANGES.get(key.removesuffix("_gray").removesuffix("_tint"))
+    if low_high is None:
+        return None
+    return fileio.number_problem(value, *low_high, whole=key == "n_images")
+
+
+def read_metrics(path, split: str | None = None,
+                 todo: str = "delete it; `colorization evaluate` computes it again") -> dict:
+    """A metrics file (:func:`evaluate_run`'s cache): every metric a finite number within
+    its range or ``None`` (missing), and of ``split`` when given.
+    :class:`~colorization.core.fileio.DamagedFileError` names the file, the key and ``todo``."""
+    what = "a metrics cache"
+    m = fileio.read_json(path, what, todo)
+    for key, value in m.items():
+        problem = value is not None and metric_problem(key, value)
+        if problem:
+            raise fileio.damaged(path, what, f"{key}: {problem}", todo)
+    if split is not None and m.get("split") != split:
+        raise fileio.damaged(path, what, f"split {m.get('split')!r}, not {split!r}", todo)
+    return m
+
 
 def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
                      max_images: int | None = None, seed: int = 0) -> datasets.ImageSet:
     """The images to evaluate on (uint8 RGB, with their class labels).
 
-    ``data`` is a dataset name or a folder. A folder with a ``test/`` subfolder is evaluated
-    on it; a folder without one on every image it holds (unreadable files are skipped).
+    ``data`` is a dataset name or a folder; ``split`` is ``"test"``, ``"train"`` or, for a
+    folder, ``"all"`` (every image it holds). A folder's test images are those a training
+    never sees: its ``test/`` folder beside ``train/``, or else its fixed 90:10 split
+    (:func:`colorization.data.datasets.load`). Unreadable files are skipped.
     """
-    folder = Path(data)
-    if folder.is_dir() and not (folder / split).is_dir():
-        split = "all"
     found = datasets.load(data, split, image_size=image_size, max_images=max_images, seed=seed)
     if not len(found):
         raise ValueError(f"no readable images in {data}")
@@ -49,10 +90,13 @@ def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64,
 
 def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
                  max_images: int | None = None, cache: bool = True) -> dict:
-    """Metrics of a finished run on ``data`` (default: the run's own dataset).
+    """Metrics of a finished run on ``data`` (default: the run's own dataset) and ``split``
+    (default the test images, which the run never trained on; ``"all"``: every image of a
+    folder). A metric that cannot be computed is ``None``.
 
     Results are cached in ``RUN_DIR/metrics/`` keyed by data, split and image count, so
-    notebooks that compare runs do not predict again.
+    notebooks that compare runs do not predict again. A damaged cache is computed again (with
+    a note); a run folder that cannot be written is evaluated without one (with a note).
     """
     run = Run(run_dir)
     if not run.finished:
@@ -61,13 +105,16 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     data = data or config.data
     if Path(data).is_dir():  # a folder: its name, and a hash of where it is (names repeat)
         where = hashlib.sha1(str(Path(data).resolve()).encode()).hexdigest()[:8]
-        data_key = f"{Path(data).name}-{where}"
+        data_key = f"folder-{Path(data).name}-{where}"
     else:
         data_key = data
     key = f"{data_key}-{split}-{max_images or 'all'}"
     cache_path = run.dir / "metrics" / f"{key}.json"
     if cache and cache_path.exists():
-        return json.loads(cache_path.read_text())
+        try:
+            return read_metrics(cache_path, split, todo="the metrics are computed again")
+        except fileio.DamagedFileError as err:
+            print(f"note: {err}", file=sys.stderr)
     # the same test images for every seed of an experiment (seed 0's subset), so that seeds
     # and experiments compare on the same images
     found = load_eval_images(data, split=split, image_size=config.image_size,
@@ -75,6 +122,11 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     result = evaluate_model(run.model(), found.images, labels=found.labels)
     result.update({"data": data, "dataset": found.dataset, "kind": found.kind, "split": split,
                    "model": config.model, "loss": config.loss, "seed": config.seed})
-    cache_path.parent.mkdir(exist_ok=True)
-    fileio.write_json(cache_path, result)
+    result = fileio.finite_json(result)  # NaN: a metric that cannot be computed
+    try:
+        cache_path.parent.mkdir(exist_ok=True)
+        fileio.write_json(cache_path, result)
+    except OSError as err:
+        print(f"note: could not cache the metrics in {cache_path} ({err}); they are "
+              "computed again next time", file=sys.stderr)
     return result

@@ -44,11 +44,13 @@ import contextlib
 import csv
 import errno
 import io
-import json
 import math
 import os
+import re
 import shutil
 import sys
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,44 +69,68 @@ def save_npz(path, **arrays) -> None:
         np.savez_compressed(f, **arrays)
 
 
-class RunFileError(ValueError):
-    """A file of a run directory that cannot be read; the message names it and what to do."""
+RunFileError = fileio.DamagedFileError
+"""A file of a run directory that cannot be read; the message names it and what to do."""
+
+
+def train_again(run_dir) -> str:
+    """What to do about a damaged file of the run ``run_dir``."""
+    return (f"delete the run directory {run_dir} and train again, or train again with "
+            "--force (force=True), which replaces it")
 
 
 def run_file_error(path: Path, what: str, why: str, todo: str | None = None) -> RunFileError:
-    todo = todo or (f"delete the run directory {path.parent} and train again, or train "
-                    "again with --force (force=True), which replaces it")
-    return RunFileError(f"{path} is not {what} ({why}): {todo}")
+    return fileio.damaged(path, what, why, todo or train_again(path.parent))
 
 
 def read_json_object(path, what: str, todo: str | None = None) -> dict:
-    """``path`` parsed as a JSON object; :class:`RunFileError` naming the file and ``todo``
-    for garbage, a cut-short file or another JSON type (``[]``, a number)."""
+    """``path`` as a JSON object (:func:`colorization.core.fileio.read_json`):
+    :class:`RunFileError` naming the file and ``todo`` (default: train again) for a missing
+    file, garbage, a cut-short file or another JSON type (``[]``, a number)."""
     path = Path(path)
+    return fileio.read_json(path, what, todo or train_again(path.parent))
+
+
+def _history_cell(key, text, line: int) -> float | None:
+    """Cell ``key`` of history.csv as a float: ``None`` when empty or not finite (``nan``,
+    ``inf``: a missing value); ``ValueError`` naming the line and column for anything else
+    that is not a number its column can hold (epochs are whole, losses, times and speeds
+    never negative)."""
+    if key is None or text is None:
+        raise ValueError(f"line {line} has {'more' if key is None else 'fewer'} cells than "
+                         "the header")
+    if not text.strip():
+        return None
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise run_file_error(path, what, "not UTF-8 text", todo) from None
-    try:
-        value = json.loads(text)
-    except ValueError as err:
-        why = "empty file" if not text.strip() else f"invalid JSON: {err}"
-        raise run_file_error(path, what, why, todo) from None
-    if not isinstance(value, dict):
-        raise run_file_error(path, what, f"a JSON {type(value).__name__}, not an object", todo)
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"line {line}, {key}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        return None
+    if key == "epoch":
+        problem = fileio.number_problem(value, 0, whole=True)
+    elif key in ("seconds", "images_per_second") or key.endswith("loss"):
+        problem = fileio.number_problem(value, 0)
+    else:
+        problem = None
+    if problem:
+        raise ValueError(f"line {line}, {key}: {problem}")
     return value
 
 
 def read_history(run_dir) -> list[dict]:
-    """history.csv as a list of dicts (floats where possible)."""
+    """history.csv as a list of dicts of floats, ``None`` for a missing value (an empty or
+    non-finite cell); :class:`RunFileError` naming the line and column of a cell that is not
+    a number its column can hold."""
     path = Path(run_dir) / "history.csv"
     if not path.exists():
         return []
     try:
         with open(path, newline="", encoding="utf-8") as f:
-            return [{k: (float(v) if is_number(v) else v) for k, v in row.items()}
-                    for row in csv.DictReader(f)]
-    except (UnicodeDecodeError, csv.Error) as err:
+            reader = csv.DictReader(f)
+            return [{k: _history_cell(k, v, reader.line_num) for k, v in row.items()}
+                    for row in reader]
+    except (UnicodeDecodeError, csv.Error, ValueError) as err:
         raise run_file_error(path, "a history table", str(err)) from None
 
 
@@ -144,12 +170,16 @@ class Run:
 
     @property
     def config(self) -> RunConfig:
+        """``config.json``, checked as a training checks its settings (:meth:`RunConfig.
+        validate`): :class:`RunFileError` for one that is missing, damaged or cannot train."""
         path = self.dir / "config.json"
         d = read_json_object(path, "a run config")
         try:
-            return RunConfig.from_dict(d)
+            config = RunConfig.from_dict(d)
+            config.validate()
         except (TypeError, ValueError) as err:
             raise run_file_error(path, "a run config", str(err)) from None
+        return config
 
     def stored_config(self) -> dict | None:
         """``config.json`` with today's defaults for fields added since it was written
@@ -159,12 +189,20 @@ class Run:
 
     @property
     def status(self) -> dict:
+        """``status.json`` (``{"state": "incomplete"}`` when there is none); its counts
+        whole numbers, its seconds and loss finite and never negative, or missing."""
         path = self.dir / "status.json"
         if not path.exists():
             return {"state": "incomplete"}
-        return read_json_object(path, "a run status", todo=(
-            f"delete {path} and run the same training command again (it resumes from the "
-            "backup, or saves the model again), or train again with --force"))
+        todo = (f"delete {path} and run the same training command again (it resumes from the "
+                "backup, or saves the model again), or train again with --force")
+        status = read_json_object(path, "a run status", todo)
+        for key, whole in _STATUS_NUMBERS.items():
+            problem = key in status and status[key] is not None and fileio.number_problem(
+                status[key], 0, whole=whole)
+            if problem:
+                raise run_file_error(path, "a run status", f"{key}: {problem}", todo)
+        return status
 
     @property
     def finished(self) -> bool:
@@ -174,42 +212,91 @@ class Run:
         return read_history(self.dir)
 
     def model(self) -> Colorizer:
-        model = registry.load_colorizer(self.dir / "model.keras")
+        """The trained colorizer; :class:`RunFileError` for a missing, damaged or refused
+        ``model.keras``, or one built for another image size than the run's."""
+        path = self.dir / "model.keras"
+        try:
+            model = registry.load_colorizer(path)
+        except FileNotFoundError:
+            raise run_file_error(path, "a model file", "missing") from None
+        except ValueError as err:  # its message names the file and what to do
+            raise RunFileError(str(err), path) from None
         size = self.config.image_size
         if model.image_shape not in ((size, size), (None, None)):
             h, w = model.image_shape
             raise RunFileError(
-                f"{self.dir / 'model.keras'} was built for {h}x{w} images but the run's "
-                f"config.json says {size}x{size}: the model file was replaced; train the run "
-                "again with --force")
+                f"{path} was built for {h}x{w} images but the run's config.json says "
+                f"{size}x{size}: the model file was replaced; train the run again with --force",
+                path)
         return model
 
-    def _npz(self, name: str) -> dict[str, np.ndarray]:
+    def _npz(self, name: str, channels: int) -> dict[str, np.ndarray]:
+        """``snapshots/NAME`` as ``{set: (n, h, w, channels) array of finite numbers}``;
+        :class:`RunFileError` for a missing, damaged or malformed file."""
         path = self.dir / "snapshots" / name
         try:
             with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+                arrays = {k: z[k] for k in z.files}
         except FileNotFoundError:
-            raise
-        except (OSError, ValueError, EOFError, KeyError) as err:  # zipfile.BadZipFile too
-            raise run_file_error(path, "a snapshot file", f"{type(err).__name__}: {err}") from None
+            why = "missing"
+        except (OSError, ValueError, EOFError, KeyError, TypeError, zipfile.BadZipFile,
+                zlib.error) as err:
+            why = f"{type(err).__name__}: {err}"
+        else:
+            why = _snapshot_problem(arrays, channels)
+            if why is None:
+                return arrays
+        raise run_file_error(path, "a snapshot file", why, train_again(self.dir))
 
     def snapshot_inputs(self) -> dict[str, np.ndarray]:
-        return self._npz("inputs.npz")
+        """The fixed snapshot images, ``{set: uint8 (n, h, w, 3)}``."""
+        return self._npz("inputs.npz", 3)
 
     def snapshot_epochs(self) -> list[int]:
-        files = (self.dir / "snapshots").glob("epoch_*.npz")
-        return sorted(int(p.stem.split("_")[1]) for p in files)
+        names = (re.fullmatch(r"epoch_(\d+)\.npz", p.name)
+                 for p in (self.dir / "snapshots").glob("epoch_*.npz"))
+        return sorted(int(m[1]) for m in names if m)
 
     def snapshot(self, epoch: int) -> dict[str, np.ndarray]:
-        """Predicted ab (float32 ab units) of each snapshot set at ``epoch``."""
-        return {k: v.astype(np.float32) for k, v in self._npz(f"epoch_{epoch:03d}.npz").items()}
+        """Predicted ab (float32 ab units) of each snapshot set at ``epoch``: one for each
+        image of :meth:`snapshot_inputs` (:class:`RunFileError` when they differ)."""
+        name = f"epoch_{epoch:03d}.npz"
+        predicted, inputs = self._npz(name, 2), self.snapshot_inputs()
+        if sorted(predicted) != sorted(inputs):
+            why = f"its sets {sorted(predicted)} are not those of inputs.npz, {sorted(inputs)}"
+        else:
+            why = next((f"{k}: {v.shape[:3]} predictions for {inputs[k].shape[:3]} images"
+                        for k, v in predicted.items() if v.shape[:3] != inputs[k].shape[:3]),
+                       None)
+        if why:
+            raise run_file_error(self.dir / "snapshots" / name, "a snapshot file", why,
+                                 train_again(self.dir))
+        return {k: v.astype(np.float32) for k, v in predicted.items()}
 
     def snapshot_rgb(self, epoch: int) -> dict[str, np.ndarray]:
         """The snapshot images recoloured: true L joined with the predicted ab, RGB [0, 1]."""
         inputs = self.snapshot_inputs()
         return {k: color.recolor(color.split_lab(color.rgb_uint8_to_lab(inputs[k]))[0], ab)
                 for k, ab in self.snapshot(epoch).items()}
+
+
+# status.json's numbers: whether each is a whole number (all are at least 0)
+_STATUS_NUMBERS = {"epochs": True, "train_images": True, "steps_per_epoch": True,
+                   "optimizer_steps": True, "replicas": True, "batch_size": True,
+                   "parameters": True, "last_session_seconds": False, "final_loss": False}
+
+
+def _snapshot_problem(arrays: dict[str, np.ndarray], channels: int) -> str | None:
+    """Why ``arrays`` are not snapshot arrays of ``channels`` channels, or ``None``."""
+    for key, value in arrays.items():
+        if value.ndim != 4 or value.shape[-1] != channels:
+            return f"{key}: an array of shape {value.shape}, not (n, h, w, {channels})"
+        if not (np.issubdtype(value.dtype, np.integer) or np.issubdtype(value.dtype,
+                                                                         np.floating)):
+            return f"{key}: {value.dtype} values, not numbers"
+        if not np.isfinite(value).all():
+            return f"{key}: not finite numbers"
+    return None
 
 
 def is_disk_full(err: BaseException) -> bool:

@@ -42,9 +42,63 @@ def results_path() -> Path:
     return paths.reports_dir() / "results.json"
 
 
+CLAIM_KEYS = ("id", "where", "says", "measured", "verdict")  # text every claim row holds
+
+
+def _results_problem(results: dict) -> str | None:
+    """What is wrong with the rows of ``results.json``, or ``None``: every experiment row an
+    object whose ``mean`` and ``sd`` hold finite numbers (``null``: missing) and
+    ``per_seed`` lists of them; ``claims`` a list of rows with the texts of
+    :data:`CLAIM_KEYS`."""
+    for name, row in results.items():
+        if name == "claims":
+            if not isinstance(row, list) or not all(
+                    isinstance(r, dict) and all(isinstance(r.get(k), str) for k in CLAIM_KEYS)
+                    for r in row):
+                return "claims: not a list of claim rows"
+            continue
+        if name.startswith("_"):
+            continue
+        if not isinstance(row, dict):
+            return f"{name}: not an experiment row"
+        parts = {"mean": row.get("mean", {}), "sd": row.get("sd", {}),
+                 "per_seed": row.get("per_seed", {})}
+        for part, values in parts.items():
+            if not isinstance(values, dict):
+                return f"{name}: {part} is not an object"
+            for key, value in values.items():
+                for v in value if part == "per_seed" and isinstance(value, list) else [value]:
+                    problem = v is not None and fileio.number_problem(
+                        v, 0.0 if part == "sd" else -math.inf)
+                    if problem:
+                        return f"{name}: {part} {key}: {problem}"
+    return None
+
+
 def _read_results() -> dict:
+    """``reports/results.json`` (``{}`` when there is none). A damaged one (cut short,
+    garbage, a row that is not one, a number that is not finite) is set aside as
+    ``results.json.damaged-<date>T<time>``, with a note, and a new one is started."""
     path = results_path()
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    what, todo = "a results store", "delete it and run `make reproduce` again"
+    try:
+        results = fileio.read_json(path, what, todo)
+        why = _results_problem(results)
+        if why is None:
+            return results
+    except fileio.DamagedFileError as err:
+        why = err.why
+    try:
+        aside = fileio.set_aside(path)
+    except FileNotFoundError:  # set aside by another process meanwhile
+        return {}
+    print(f"note: {path} is not {what} ({why}): set aside as {aside}; a new one is started, "
+          "and the notebooks that run record their rows in it again (to record every "
+          f"one, delete {path.parent / 'reproduce-state.json'} and run `make reproduce` "
+          "again)", file=sys.stderr)
+    return {}
 
 
 def _write_results(results: dict) -> None:
@@ -73,8 +127,7 @@ def spread(per_seed: list[dict], key: str) -> stats.Values | None:
     """``key`` of every seed as :class:`~colorization.study.stats.Values` (``None`` when a
     seed lacks it)."""
     values = [m.get(key) for m in per_seed]
-    if not values or any(v is None or (isinstance(v, float) and math.isnan(v))
-                         for v in values):
+    if not values or any(fileio.number_problem(v) for v in values):  # NaN, None, text
         return None
     return stats.Values.of(values)
 
@@ -374,19 +427,26 @@ def format_results_markdown(rows: dict, keys=("psnr", "ciede2000", "hue_error", 
 def verdict(m: dict) -> str:
     """One sentence reading a metrics dict against the gray baseline: how much of the gray
     baseline's colour difference (CIEDE2000) is left, whether hues are right, saturation."""
-    gray = m.get("ciede2000_gray") or m.get("ab_mae_gray")
-    ratio = (m.get("ciede2000", m.get("ab_mae")) / gray) if gray else float("nan")
-    hue = m.get("hue_error")
+    def number(key):  # a finite number, or None (missing)
+        return None if fileio.number_problem(m.get(key)) else float(m[key])
+
+    ratio = next((number(k) / number(f"{k}_gray") for k in ("ciede2000", "ab_mae")
+                  if number(k) is not None and number(f"{k}_gray")), None)
+    hue = number("hue_error")
     hue_text = f", hue error {hue:.0f} degrees" if hue is not None else ""
-    if ratio < 0.8:
+    if ratio is None:
+        colours = "cannot be compared with the gray baseline (its colour error is missing)"
+    elif ratio < 0.8:
         colours = f"colours: its CIEDE2000 is {ratio:.2f}x the gray baseline's{hue_text}"
     elif ratio < 1.0:
         colours = f"barely beats gray: its CIEDE2000 is {ratio:.2f}x the gray baseline's{hue_text}"
     else:
         colours = (f"does worse than leaving the image gray (CIEDE2000 {ratio:.2f}x the "
                    f"baseline's{hue_text})")
-    chroma = m["chroma_ratio"]
-    if chroma < 0.5:
+    chroma = number("chroma_ratio")
+    if chroma is None:
+        sat = "its saturation is unknown (chroma ratio missing)"
+    elif chroma < 0.5:
         sat = f"strongly desaturated (chroma ratio {chroma:.2f})"
     elif chroma < 0.85:
         sat = f"desaturated (chroma ratio {chroma:.2f})"

@@ -42,6 +42,8 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(base / "runs"))
     monkeypatch.setenv("COLORIZATION_HOME", str(base / "home"))
     monkeypatch.setenv("COLORIZATION_DATA", "embedded")
+    # a Kaggle Notebook's attached datasets are never found by a test that does not ask
+    monkeypatch.setenv("COLORIZATION_KAGGLE_INPUT", str(base / "no-kaggle-input"))
 
 
 KAGGLE_ENV = ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR",

@@ -1,4 +1,4 @@
-"""Preparation: a downloaded Kaggle zip -> ready arrays under ``prepared_dir()/<name>/``.
+"""Preparation: a Kaggle zip (or the extracted dataset) -> ready arrays in ``prepared_dir()``.
 
 A prepared folder holds ``{train,test}_images.npy`` ``(N, 100, 100, 3)`` uint8 RGB,
 ``{train,test}_labels.npy`` ``(N,)`` int32 (-1 = unknown), ``{train,test}_names.json``,
@@ -12,7 +12,9 @@ expected layout (:data:`EXPECTED_LAYOUT`): the wrong zip (Kaggle names every dow
 image fails, leaving any earlier preparation as it was. A zip is read member by member: only
 the members used are decoded (for Animals-10 the four classes' folders, not the other six),
 under every check of :mod:`.archive` (unsafe names, links, duplicates, bomb limits, CRC); a
-tar archive is extracted safely into a scratch folder first.
+tar archive is extracted safely into a scratch folder first. An extracted folder (the
+datasets a Kaggle Notebook mounts read-only under ``/kaggle/input``) is read in place, with
+no login and no download; only ``prepared_dir()`` is written.
 
 The module reads top to bottom: what each Kaggle archive holds (its layout, the role of each
 file, the published counts); the scan of an archive (which files are read, each image
@@ -46,7 +48,7 @@ from colorization.acquire.archive import (
 from colorization.acquire.download import dataset_id, usable_archive
 from colorization.core import fileio
 from colorization.core.paths import prepared_dir, raw_dir
-from colorization.data.datasets import IMAGE_SIZE, is_prepared
+from colorization.data.datasets import IMAGE_SIZE, attached, is_prepared
 from colorization.data.images import IMAGE_EXTENSIONS, ImageError, read_image, resize_center_crop
 
 # --------------------------------------------------------------------------- archive layouts
@@ -195,8 +197,9 @@ class _Scan:
             return None
         return role
 
-    def read_all(self, n: int, items) -> None:
-        """Decode and keep ``n`` items ``(rel, role, class, path | None)``."""
+    def read_all(self, n: int, items, *, scratch: bool = True) -> None:
+        """Decode and keep ``n`` items ``(rel, role, class, path | None)``; ``scratch``: the
+        paths are scratch copies, removed once decoded (never the files of a folder)."""
         self.images = np.empty((n, IMAGE_SIZE, IMAGE_SIZE, 3), np.uint8)
         for rel, role, cls, path in _progress(items, f"reading {self.name}", n):
             if path is None:
@@ -204,8 +207,9 @@ class _Scan:
             try:
                 result = _read_for(self.name, path)
             finally:  # decoded: the scratch copy goes at once
-                with contextlib.suppress(OSError):
-                    path.unlink()
+                if scratch:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
             if isinstance(result, str):
                 self.skipped.append({"file": rel, "reason": result})
                 continue
@@ -275,9 +279,27 @@ def _scan_extracted(name: str, path: Path, work: Path) -> _Scan:
     return scan
 
 
+def _scan_folder(name: str, folder: Path) -> _Scan:
+    """An extracted dataset (a Kaggle Notebook's attached one): checked, then each image
+    read where it lies. Nothing is written there; links are not followed."""
+    scan = _Scan(name)
+    files = _all_files(folder)
+    check_layout(name, folder, files)
+    todo = []
+    for rel in files:
+        role = scan.classify(rel)
+        if role is not None:
+            todo.append((rel, role))
+    scan.read_all(len(todo), ((rel, *role, folder / rel) for rel, role in todo), scratch=False)
+    return scan
+
+
 def _scan(name: str, path: Path) -> _Scan:
     """Read the archive ``path`` for dataset ``name`` through a scratch folder under
-    ``raw_dir()``, removed afterwards (a zip member by member, another archive extracted)."""
+    ``raw_dir()``, removed afterwards (a zip member by member, another archive extracted);
+    a folder is read in place."""
+    if path.is_dir():
+        return _scan_folder(name, path)
     with extraction_folder(raw_dir(), name) as work:
         if zipfile.is_zipfile(path):
             return _scan_zip(name, path, work)
@@ -406,10 +428,17 @@ def _write_prepared(out: Path, arrays: dict, manifest: dict) -> None:
 
 
 def _locate(name: str, archive: str | os.PathLike | None) -> tuple[Path, str]:
-    """The archive to prepare ``name`` from and the source the manifest names: the given file,
-    else the downloaded zip (downloaded now if absent or damaged) and the Kaggle id."""
+    """The archive (or extracted folder) to prepare ``name`` from and the source the manifest
+    names: the given file or folder; else the dataset attached to this Kaggle Notebook
+    (:func:`~colorization.data.datasets.attached`: no login, no download); else the
+    downloaded zip (downloaded now if absent or damaged) and the Kaggle id."""
     if archive is None:
+        folder = attached(name)
+        if folder is not None:
+            return folder, f"{dataset_id(name)}, attached at {folder}"
         return usable_archive(name), dataset_id(name)
+    if Path(archive).is_dir():
+        return Path(archive), str(archive)
     path = archive_file(archive)
     return path, path.name
 
@@ -425,7 +454,9 @@ def prepare(
 ) -> Path:
     """Turn the Kaggle zip of ``name`` into ready arrays under ``prepared_dir()/name``.
 
-    ``archive`` defaults to the downloaded zip (downloaded now if absent or damaged). Its
+    ``archive`` (a zip, a tar or an extracted folder) defaults to the dataset attached to
+    this Kaggle Notebook (:func:`~colorization.data.datasets.attached`; read in place, no
+    login), else the downloaded zip (downloaded now if absent or damaged). Its
     member list is checked first (:func:`check_layout`; the wrong archive raises
     :class:`WrongArchiveError` and nothing is written). A zip's members are then read one at a
     time through a scratch folder under ``raw_dir()`` (only those used; see the module

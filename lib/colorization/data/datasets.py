@@ -147,11 +147,57 @@ def uses_kaggle(name: str) -> bool:
     return False
 
 
+#: where a Kaggle Notebook mounts the datasets attached to it (extracted, read-only);
+#: ``COLORIZATION_KAGGLE_INPUT`` moves it
+KAGGLE_INPUT = "/kaggle/input"
+
+
+def kaggle_input_dir() -> Path:
+    """The folder holding the datasets attached to a Kaggle Notebook (:data:`KAGGLE_INPUT`,
+    or ``$COLORIZATION_KAGGLE_INPUT``)."""
+    return Path(os.environ.get("COLORIZATION_KAGGLE_INPUT") or KAGGLE_INPUT).expanduser()
+
+
+def _looks_like(name: str, folder: Path) -> bool:
+    """A quick look at the folders (two levels deep) of an attached dataset: fruits has
+    ``train`` and ``test`` folders, animals a ``raw-img`` folder or the class folders."""
+    try:
+        subs = [p for p in folder.iterdir() if p.is_dir()]
+        subs += [q for p in subs for q in p.iterdir() if q.is_dir()]
+    except OSError:
+        return False
+    names = {p.name.lower() for p in subs}
+    if name == "fruits":
+        return {"train", "test"} <= names
+    return "raw-img" in names or bool(names & {"cane", "gallina", "cavallo", "gatto"})
+
+
+def attached(name: str) -> Path | None:
+    """The Kaggle dataset ``name`` as a Kaggle Notebook mounts it, if it is attached: the
+    folder named after its slug (``fruit-recognition``, ``animals10``) under
+    :func:`kaggle_input_dir`, one or two levels down (``datasets/<owner>/<slug>``), else any
+    folder there with its layout. ``None`` elsewhere. Nothing is read but folder names."""
+    root = kaggle_input_dir()
+    if name not in KAGGLE_IDS or not root.is_dir():
+        return None
+    owner, slug = KAGGLE_IDS[name].split("/")
+    named = [root / slug, root / owner / slug, root / "datasets" / owner / slug]
+    try:
+        others = sorted(p for p in root.iterdir() if p.is_dir())
+    except OSError:
+        others = []
+    for folder in [*named, *others]:
+        if folder.is_dir() and _looks_like(name, folder):
+            return folder
+    return None
+
+
 def missing_data_message(name: str) -> str:
     return (f"the Kaggle dataset {name!r} ({KAGGLE_IDS[name]}) is not prepared on this "
             f"machine (no {prepared_dir() / name / 'manifest.json'}). Download and prepare it "
             f"first with `make data` (or `colorization data {name}`), which needs a Kaggle "
-            "login (README: 'Getting the real datasets'); or set COLORIZATION_DATA=auto to "
+            "login (README: 'Getting the real datasets'; none in a Kaggle Notebook with the "
+            "dataset attached); or set COLORIZATION_DATA=auto to "
             f"train on the embedded real sample ({EMBEDDED[name]}).")
 
 

@@ -52,7 +52,7 @@ INSTALLED := $(STAMP) $(if $(GPU_ON),$(GPU_STAMP))
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_ -]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Variables: PYTHON=$(PYTHON) (Python $(PY_SUPPORTED)), GPU=auto|1|0, PROFILE=auto|paper|quick|smoke"
+	@echo "  Variables: PYTHON=$(PYTHON) (Python $(PY_SUPPORTED)), GPU=auto|1|0, PROFILE=auto|paper|quick|smoke, VERBOSE=1, YES=1"
 
 # Fails early, naming the interpreter and what to install, instead of a resolver error later.
 define check_python
@@ -149,11 +149,16 @@ test-notebooks: $(INSTALLED) ## nbval: re-execute the notebooks (smoke); fail on
 	  $(BIN)/python -m pytest --nbval-lax notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smoke), write reports/
-	$(BIN)/python -m colorization.study.reproduce --profile $(PROFILE)
+# make reproduce: VERBOSE=1 also shows every notebook's own output; YES=1 starts a run that is
+# long on a machine without a GPU without asking; ONLY="02 03" runs only those notebooks.
+REPRODUCE_ARGS = --profile $(PROFILE) $(if $(filter 1 yes true,$(VERBOSE)),--verbose) \
+	$(if $(filter 1 yes true,$(YES)),--yes) $(if $(ONLY),--only $(ONLY))
+
+reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smoke; VERBOSE=1, YES=1), write reports/
+	@$(BIN)/python -m colorization.study.reproduce $(REPRODUCE_ARGS)
 
 publish: $(INSTALLED) ## make reproduce, then its executed notebooks become notebooks/ and docs/results/ is refreshed
-	$(BIN)/python -m colorization.study.reproduce --profile $(PROFILE) --publish
+	@$(BIN)/python -m colorization.study.reproduce $(REPRODUCE_ARGS) --publish
 
 data: $(INSTALLED) ## Download and prepare the Kaggle datasets (needs a Kaggle login, see README)
 	$(BIN)/colorization data fruits animals

@@ -3,13 +3,14 @@
 Each callback gets its inputs and output folder as arguments (no module globals):
 :class:`EpochSnapshots` (predicted ab of fixed images at chosen epochs), :class:`EpochTiming`
 (seconds and images/s in each epoch's logs), :class:`EpochCommit` (the backup and
-history.csv: one commit point per epoch) and :class:`StopOnNaN` (a clear message when the
-loss diverges). Their order in the callback list matters: StopOnNaN, EpochTiming,
-EpochSnapshots, EpochCommit.
+history.csv: one commit point per epoch), :class:`StopOnNaN` (a clear message when the
+loss diverges) and :class:`ProgressEvents` (a run's progress for ``make reproduce``). Their
+order in the callback list matters: StopOnNaN, EpochTiming, EpochSnapshots, EpochCommit.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
@@ -66,6 +67,78 @@ class EpochTiming(keras.callbacks.Callback):
         if logs is not None:
             logs["seconds"] = seconds
             logs["images_per_second"] = self.n_images / seconds if seconds > 0 else float("nan")
+
+
+#: seconds between two progress events within an epoch (:class:`ProgressEvents`)
+PROGRESS_SECONDS = 30.0
+
+
+class ProgressEvents(keras.callbacks.Callback):
+    """Appends a run's start, its progress at least every ``interval`` seconds within an
+    epoch, and its end to the file ``path``, one JSON object a line (what ``make reproduce``
+    prints while a notebook trains; the notebook's own output is left as it is).
+
+    Each event holds ``event`` (``start``, ``progress`` or ``end``), ``run`` (``label``),
+    ``time`` and, as they apply, ``epoch``, ``epochs``, ``step``, ``steps``, ``images``
+    (per epoch), ``images_per_second`` (in the epoch so far; at the end, in the last epoch,
+    after the first step's tracing), ``eta_seconds`` (the rest of the run, at the pace so
+    far) and ``seconds``. A write that fails is dropped: progress never stops a training.
+    """
+
+    async_safe = True  # it reads no logs: batch ends need not wait for the step
+
+    def __init__(self, path, label: str, images: int, steps: int, epochs: int,
+                 interval: float = PROGRESS_SECONDS):
+        super().__init__()
+        self.path = Path(path)
+        self.label = label
+        self.images, self.steps, self.epochs = int(images), max(int(steps), 1), int(epochs)
+        self.interval = float(interval)
+
+    def _emit(self, event: str, **fields) -> None:
+        line = json.dumps({"event": event, "run": self.label, "time": time.time(), **fields})
+        try:
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError:
+            pass
+
+    def on_train_begin(self, logs=None):
+        self._start = self._last = time.perf_counter()
+        self._first_epoch = self._epoch = None
+        self._done = 0  # steps of this session
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self._first_epoch is None:
+            self._first_epoch = epoch
+            self._emit("start", epoch=epoch, epochs=self.epochs, steps=self.steps,
+                       images=self.images)
+        self._epoch, self._epoch_start, self._epoch_steps = epoch, time.perf_counter(), 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.perf_counter() - self._epoch_start
+        self._rate = self._epoch_steps * self.images / self.steps / max(seconds, 1e-9)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._done += 1
+        self._epoch_steps += 1
+        now = time.perf_counter()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        left = (self.epochs - self._epoch) * self.steps - self._epoch_steps
+        per_step = (now - self._start) / self._done
+        rate = self._epoch_steps * self.images / self.steps / max(now - self._epoch_start, 1e-9)
+        self._emit("progress", epoch=self._epoch + 1, epochs=self.epochs,
+                   step=self._epoch_steps, steps=self.steps, images_per_second=rate,
+                   eta_seconds=left * per_step)
+
+    def on_train_end(self, logs=None):
+        if self._first_epoch is None:
+            return  # nothing was left to train
+        epochs = (self._epoch or 0) + 1 - self._first_epoch
+        self._emit("end", epochs=epochs, seconds=time.perf_counter() - self._start,
+                   images_per_second=getattr(self, "_rate", 0.0))
 
 
 class EpochCommit(keras.callbacks.Callback):

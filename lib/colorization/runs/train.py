@@ -31,6 +31,7 @@ from colorization.runs.callbacks import (
     EpochTiming,
     NonFiniteLossError,
     OutOfMemoryError,
+    ProgressEvents,
     StopOnNaN,
     TrainingStopped,
     is_out_of_memory,
@@ -237,7 +238,8 @@ def _fit(config: RunConfig, run: Run, train_set, *, verbose, callbacks) -> _Sess
                                                                    batch_size)
             dataset, steps_per_epoch, path = _input(config, model, train_set, global_batch,
                                                     replicas, resumed)
-            own = _run_callbacks(config, run, model, resumed, precision, steps * global_batch)
+            own = _run_callbacks(config, run, model, resumed, precision, steps * global_batch,
+                                 steps)
             initial_epoch = resumed.epoch if resumed else 0
             start = time.perf_counter()
             try:
@@ -307,10 +309,16 @@ def _input(config: RunConfig, model, train_set, global_batch: int, replicas: int
     return dataset, steps_per_epoch, path
 
 
+#: a file that receives the progress events of every training in this process and its
+#: children (:class:`~colorization.runs.callbacks.ProgressEvents`; set by ``make reproduce``)
+PROGRESS_ENV = "COLORIZATION_PROGRESS"
+
+
 def _run_callbacks(config: RunConfig, run: Run, model, resumed, precision: str,
-                   images_per_epoch: int) -> list:
+                   images_per_epoch: int, steps: int) -> list:
     """The run's own callbacks, in the order they must run (see
-    :mod:`colorization.runs.callbacks`), then TensorBoard's logs on TensorFlow."""
+    :mod:`colorization.runs.callbacks`), then TensorBoard's logs on TensorFlow, then the
+    progress events when ``$COLORIZATION_PROGRESS`` names a file."""
     own = [
         StopOnNaN(config.learning_rate, precision),
         EpochTiming(images_per_epoch),
@@ -322,6 +330,10 @@ def _run_callbacks(config: RunConfig, run: Run, model, resumed, precision: str,
     if keras.backend.backend() == "tensorflow" and _tensorboard_available():
         own.append(keras.callbacks.TensorBoard(str(run.dir / "logs"), write_graph=False,
                                                profile_batch=0))
+    if os.environ.get(PROGRESS_ENV):
+        label = f"{run.dir.parent.name}/{run.dir.name}"  # <experiment>/seed<k>
+        own.append(ProgressEvents(os.environ[PROGRESS_ENV], label, images_per_epoch, steps,
+                                  config.epochs))
     return own
 
 

@@ -301,46 +301,121 @@ def _environment_html(env: dict) -> str:
         "open the address it prints.</p>")
 
 
+#: the metrics of the report's experiment table: (key, its gray baseline's key or None)
+PAGE_METRICS = (("psnr", "psnr_gray"), ("ciede2000", "ciede2000_gray"),
+                ("ab_mae", "ab_mae_gray"), ("hue_error", None), ("spread_ratio", None),
+                ("chroma_ratio", None))
+
+
+def _anchor(name: str) -> str:
+    return "exp-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in str(name))
+
+
+def _scale_html(row: dict) -> str:
+    """An experiment's network and scale in one sentence (stated once in the report)."""
+    def number(key):
+        value = row.get(key)
+        return f"{value:,}" if isinstance(value, int) else html.escape(str(value or "?"))
+
+    seeds = row.get("seeds", 1)
+    return html.escape(f"{row.get('model', '?')}, {row.get('loss', '?')}; "
+                       f"{row.get('data', '?')} ({row.get('kind', '?')}), "
+                       f"{row.get('image_size', '?')}x{row.get('image_size', '?')}, ") + (
+        f"{number('train_images')} images x {number('epochs')} epochs = "
+        f"{number('optimizer_steps')} steps, {seeds} seed{'s' * (seeds != 1)}")
+
+
 def _experiments_html(rows: dict) -> str:
-    scale_cols = ("model", "loss", "data", "kind", "image_size", "train_images", "epochs",
-                  "optimizer_steps", "seeds")
-    keys = [k for k in TABLE_KEYS_SHORT if any(k in r.get("mean", {}) for r in rows.values())]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in (*scale_cols, *keys))
-    parts = [f"<h2>Every experiment</h2><table><tr><th>experiment</th>{head}</tr>"]
+    """Every experiment once: its scale, then its metrics (mean ± sd over seeds, the gray
+    baseline's in brackets); each row has an anchor the claims link to."""
+    metrics = [(k, g) for k, g in PAGE_METRICS
+               if any(k in r.get("mean", {}) for r in rows.values())]
+    head = "".join(f"<th>{html.escape(k)}{' (gray)' if g else ''}</th>" for k, g in metrics)
+    parts = ["<h2>Every experiment</h2><div class='wide'><table class='experiments'>"
+             f"<tr><th>experiment</th><th>network and scale</th>{head}</tr>"]
     for name, row in sorted(rows.items()):
-        cells = [_fmt(row.get(c, "")) for c in scale_cols]
-        for k in keys:
-            mean, sd = row.get("mean", {}).get(k), row.get("sd", {}).get(k)
-            cells.append("" if mean is None else
-                         stats.mean_sd(mean, sd, with_sd=row.get("seeds", 1) > 1))
-        parts.append(f"<tr><th>{html.escape(name)}</th>"
-                     + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    parts.append("</table><p>Mean ± standard deviation over seeds. psnr in dB on RGB; "
-                 "ciede2000 (CIEDE2000 colour difference) and ab_mae in their units; hue_error "
-                 "in degrees on the truly coloured pixels; *_gray: the same metric for a = b "
-                 "= 0.</p>")
+        mean, sd, n = row.get("mean", {}), row.get("sd", {}), row.get("seeds", 1)
+        cells = []
+        for k, g in metrics:
+            if mean.get(k) is None:
+                cells.append("<td></td>")
+                continue
+            text = stats.mean_sd(mean[k], sd.get(k) or 0.0, with_sd=n > 1)
+            if g and mean.get(g) is not None:
+                text += f" <span class='gray'>({mean[g]:.2f})</span>"
+            cells.append(f"<td class='num'>{text}</td>")
+        parts.append(f"<tr id='{_anchor(name)}'><th>{html.escape(name)}</th>"
+                     f"<td class='scale'>{_scale_html(row)}</td>{''.join(cells)}</tr>")
+    parts.append("</table></div><p>Mean ± standard deviation over seeds; in brackets the "
+                 "gray baseline's (a = b = 0). psnr in dB on RGB; ciede2000 (CIEDE2000 colour "
+                 "difference) and ab_mae in their units; hue_error in degrees on the truly "
+                 "coloured pixels; spread_ratio and chroma_ratio: the prediction's over the "
+                 "truth's (1 = as colourful).</p>")
     return "".join(parts)
 
 
+def _claims_page_html(claims: list[dict], rows: dict) -> str:
+    """The claims for the report page: what the paper says, where, the experiments it was
+    decided on (links to their row, where their scale is stated), what was measured and
+    the verdict; then the tally."""
+    esc = html.escape
+    parts = ["<div class='wide'><table class='claims'><colgroup><col class='c-id'>"
+             "<col class='c-says'><col class='c-on'><col class='c-measured'>"
+             "<col class='c-verdict'></colgroup><tr><th>claim</th><th>paper says</th>"
+             "<th>decided on</th><th>measured</th><th>verdict</th></tr>"]
+    for r in claims:
+        names = [e for e in r.get("experiments") or [] if isinstance(e, str)]
+        on = "<br>".join(f"<a href='#{_anchor(e)}'>{esc(e)}</a>" if e in rows else esc(e)
+                         for e in names) or esc(r.get("scale", ""))
+        if names and r.get("kind"):
+            kind = "real photos" if r["kind"] == "real" else str(r["kind"])
+            on += f"<br><span class='gray'>({esc(kind)})</span>"
+        parts.append(
+            f"<tr><td><b>{esc(r['id'])}</b><br><span class='gray'>{esc(r['where'])}</span></td>"
+            f"<td>{esc(r['says'])}</td><td>{on}</td><td>{esc(r['measured'])}</td>"
+            f"<td style='background:{_COLOURS.get(r['verdict'], '#fff')}'>"
+            f"{esc(_verdict_text(r))}</td></tr>")
+    parts.append(f"</table></div><p>{esc(tally(claims))}</p>")
+    return "".join(parts)
+
+
+#: the report's style: one column at most 1200 px wide; wide tables wrap their text or
+#: scroll inside their own box, never the page
+PAGE_STYLE = (
+    "body{font-family:sans-serif;line-height:1.4;max-width:1200px;margin:1em auto;"
+    "padding:0 1em;box-sizing:border-box}"
+    ".wide{max-width:100%;overflow-x:auto}"
+    "table{border-collapse:collapse;font-size:0.9em}"
+    "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top;text-align:left;"
+    "overflow-wrap:anywhere}"
+    "td.num{text-align:right;white-space:nowrap}"
+    "table.experiments th{white-space:nowrap}td.scale{min-width:16em}.gray{color:#666}"
+    "table.claims{table-layout:fixed;width:100%}"
+    ".c-id{width:15%}.c-says{width:26%}.c-on{width:15%}.c-measured{width:30%}"
+    ".c-verdict{width:14%}"
+    "img{max-width:100%;height:auto;margin:1em 0}"
+)
+
+
 def write_index(profile: str | None = None) -> Path:
-    """Write ``reports/index.html``: how it was made, the results table, the claims, the
-    executed notebooks (as HTML), then every figure. The environment is also stored in
+    """Write ``reports/index.html``: how it was made, the results table (each experiment's
+    scale stated once), the claims (linking to the experiments they were decided on), the
+    executed notebooks (as HTML), then every figure. It fits a 1300 px window: wide tables
+    wrap or scroll in their own box (:data:`PAGE_STYLE`). The environment is also stored in
     ``reports/results.json`` (``_environment``)."""
     root = paths.reports_dir()
     root.mkdir(parents=True, exist_ok=True)
     env, stored = _store_environment(profile)
     rows = _experiment_rows(stored)
-    parts = ["<!doctype html><meta charset='utf-8'><title>Colorization results</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-             ".env td,.claims td{text-align:left}"
-             "img{max-width:100%;margin:1em 0}</style>",
+    parts = ["<!doctype html><meta charset='utf-8'>"
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             "<title>Colorization results</title>", f"<style>{PAGE_STYLE}</style>",
              "<h1>Image colorization: results</h1>", _environment_html(env)]
     if rows:
         parts.append(_experiments_html(rows))
     claims = stored.get("claims")
     if claims:
-        parts.append("<h2>The paper's claims</h2>" + format_claims_html(claims))
+        parts.append("<h2>The paper's claims</h2>" + _claims_page_html(claims, rows))
     notebooks = sorted(p for p in (root / "notebooks").glob("*.ipynb")
                        if not p.name.endswith(".partial.ipynb"))
     if notebooks:

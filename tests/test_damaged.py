@@ -10,7 +10,6 @@ import json
 import math
 import re
 import shutil
-import zipfile
 
 import numpy as np
 import pytest

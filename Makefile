@@ -160,7 +160,7 @@ reproduce: $(INSTALLED) ## Run every notebook headless (PROFILE=paper|quick|smok
 publish: $(INSTALLED) ## make reproduce, then its executed notebooks become notebooks/ and docs/results/ is refreshed
 	@$(BIN)/python -m colorization.study.reproduce $(REPRODUCE_ARGS) --publish
 
-data: $(INSTALLED) ## Download and prepare the Kaggle datasets (needs a Kaggle login, see README)
+data: $(INSTALLED) ## Prepare the Kaggle datasets: attached to a Kaggle Notebook, or downloaded with a Kaggle login (README)
 	$(BIN)/colorization data fruits animals
 
 lab: $(INSTALLED) ## Open JupyterLab on the notebooks

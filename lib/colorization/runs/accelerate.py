@@ -79,8 +79,8 @@ def tf_config() -> dict:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"TF_CONFIG is not valid JSON ({err}); see the README's section on "
-                         "several machines for its form") from None
+        raise ValueError(f"TF_CONFIG is not valid JSON ({err}); see docs/gpu.md, "
+                         "'Several machines', for its form") from None
     if not isinstance(value, dict) or "cluster" not in value or "task" not in value:
         raise ValueError("TF_CONFIG needs a 'cluster' and a 'task' entry, e.g. "
                          '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, '

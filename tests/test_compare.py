@@ -25,6 +25,8 @@ def _fake_run(root, name, *, ab_by_epoch, n=4, size=12, seed=0) -> Run:
         full = np.broadcast_to(np.asarray(ab, np.float32), (n, size, size, 2))
         np.savez(d / "snapshots" / f"epoch_{epoch:03d}.npz", test=full, photos=full[:2])
     (d / "history.csv").write_text("epoch,loss\n0,1.0\n1,0.5\n")
+    (d / "metrics").mkdir()  # the training set's mean tint, as evaluate.train_mean_ab stores it
+    (d / "metrics" / "train_mean_ab.json").write_text('{"a": 5.0, "b": 10.0}')
     return Run(d)
 
 

@@ -52,7 +52,13 @@ Set-level metrics that back the paper's claims (:func:`claim_metrics`, also part
                      "at the beginning"), 1 = as varied as the truth
 ``gray_stain``       share of the truly coloured pixels (true chroma >= 15 ab units) that the
                      prediction leaves grey (chroma < 5 and < 1/4 of the image's median
-                     predicted chroma): the "gray stains" of Fig. 8, not overall desaturation
+                     predicted chroma): the "gray stains" of Fig. 8, not overall desaturation.
+                     Only images whose prediction varies in chroma over those pixels
+                     (standard deviation at least 2.5 ab units) are in its scope: a uniform
+                     output has no stains to see, and scores NaN (out of scope), never 0
+``ab_error_under_128``  share of the a and b errors below 128 ab units: where SmoothL1 with
+                     beta = 1 on [-1, 1] targets is exactly half the squared error (its
+                     quadratic branch); 1 means the two losses coincide on this prediction
 ``green_share``      share of pixels predicted with a visible green cast (a <= -5 ab units);
                      ``green_share_true`` the same for the truth: the "green-ish" images of
                      Sec. 5
@@ -335,6 +341,7 @@ def summarize(per_image: dict) -> dict[str, float]:
 STAIN_TRUE_CHROMA = 15.0  # ab units: a pixel that is clearly coloured in the truth
 STAIN_PRED_CHROMA = 5.0  # ab units: a pixel the prediction leaves (nearly) grey
 GREEN_A = -5.0  # ab units: a at or below this is a visible green cast
+SMOOTH_L1_SYMMETRIC_AB = 128.0  # SmoothL1's beta = 1 on [-1, 1] targets, in ab units
 
 
 def prediction_spread(ab) -> float:
@@ -349,7 +356,10 @@ def gray_stain_share(ab_pred, ab_true) -> float:
     prediction leaves grey while the rest of the same image is coloured: predicted chroma
     below :data:`STAIN_PRED_CHROMA` and below a quarter of the image's median predicted
     chroma over its coloured pixels. A uniformly desaturated image has no stains; grey
-    patches in a coloured prediction do. NaN if no pixel is coloured in the truth."""
+    patches in a coloured prediction do. An image whose prediction does not vary in chroma
+    over its coloured pixels (standard deviation below half :data:`STAIN_PRED_CHROMA`) is
+    out of scope: a
+    uniform output cannot show a stain. NaN if no image is in scope."""
     true_c = np.linalg.norm(np.asarray(ab_true, np.float64), axis=-1)
     pred_c = np.linalg.norm(np.asarray(ab_pred, np.float64), axis=-1)
     stained = total = 0
@@ -358,6 +368,8 @@ def gray_stain_share(ab_pred, ab_true) -> float:
         coloured = t >= STAIN_TRUE_CHROMA
         if not coloured.any():
             continue
+        if np.std(p[coloured]) < STAIN_PRED_CHROMA / 2:
+            continue  # a (nearly) uniform prediction: no stain to see
         level = np.median(p[coloured])
         stained += int(((p < STAIN_PRED_CHROMA) & (p < 0.25 * level) & coloured).sum())
         total += int(coloured.sum())
@@ -442,6 +454,8 @@ def claim_metrics(rgb_true, ab_pred, labels=None) -> dict[str, float]:
         "green_share": green_share(ab_pred),
         "green_share_true": green_share(ab_true),
         "mean_a": float(ab_pred[..., 0].mean()) if ab_pred.size else float("nan"),
+        "ab_error_under_128": (float((np.abs(ab_pred - ab_true) < SMOOTH_L1_SYMMETRIC_AB).mean())
+                               if ab_pred.size else float("nan")),
     }
     if labels is not None:
         result.update(_class_summary(_class_hue_errors(ab_true, ab_pred, labels)))
@@ -459,7 +473,28 @@ def gray_baseline(rgb_true) -> dict[str, float]:
     return {f"{key}_gray": value for key, value in gray.items() if not key.endswith("_true")}
 
 
-def evaluate_with_baseline(rgb_true, ab_pred, labels=None, gray=None) -> dict[str, float]:
+def mean_ab(rgb) -> np.ndarray:
+    """The mean ab of ``rgb`` images (``(N, H, W, 3)``), ``(2,)`` float64, in ab units: a
+    training set's mean tint."""
+    ab = color.split_lab(_true_lab(rgb))[1]
+    return np.asarray(ab, np.float64).reshape(-1, 2).mean(axis=0)
+
+
+def tint_baseline(rgb_true, tint) -> dict[str, float]:
+    """The mean-tint baseline: :func:`summarize` and :func:`claim_metrics` of predicting the
+    constant ab ``tint`` (the training set's mean ab, :func:`mean_ab`) for every pixel of
+    ``rgb_true``, each key with the suffix ``_tint`` (truth-only keys left out). A network
+    that has only learned the dataset's average colour scores about this."""
+    rgb_true = np.asarray(rgb_true)
+    ab = np.broadcast_to(np.asarray(tint, np.float32), rgb_true.shape[:-1] + (2,))
+    out = summarize(evaluate_images(rgb_true, ab))
+    out.update(claim_metrics(rgb_true, ab))
+    return {f"{key}_tint": float(value) for key, value in out.items()
+            if not key.endswith("_true")}
+
+
+def evaluate_with_baseline(rgb_true, ab_pred, labels=None, gray=None, tint=None
+                           ) -> dict[str, float]:
     """:func:`summarize` of the prediction and of the grey baseline (a = b = 0).
 
     The baseline's numbers carry the suffix ``_gray`` (``psnr_gray``, ``ssim_gray``,
@@ -469,7 +504,9 @@ def evaluate_with_baseline(rgb_true, ab_pred, labels=None, gray=None) -> dict[st
     :func:`claim_metrics` (for the prediction). With ``labels`` (``(N,)`` ints, -1 = unknown)
     also ``class_hue_error`` / ``class_hue_error_max`` and their ``_gray`` (= 90) where some
     class has chromatic pixels. All values are Python floats, unrounded. ``gray``: the
-    :func:`gray_baseline` of ``rgb_true`` when already computed.
+    :func:`gray_baseline` of ``rgb_true`` when already computed. ``tint``: the training set's
+    mean ab (:func:`mean_ab`), or its :func:`tint_baseline` dict when already computed; with
+    it, the mean-tint baseline's numbers too, suffix ``_tint``.
     """
     ab_pred = np.asarray(ab_pred)
     summary = summarize(evaluate_images(rgb_true, ab_pred))
@@ -481,5 +518,7 @@ def evaluate_with_baseline(rgb_true, ab_pred, labels=None, gray=None) -> dict[st
         # (which classes count depends on the truth alone).
         summary.update({f"{key}_gray": NO_HUE_ERROR_DEG
                         for key in ("class_hue_error", "class_hue_error_max") if key in summary})
+    if tint is not None:
+        summary.update(tint if isinstance(tint, dict) else tint_baseline(rgb_true, tint))
     summary["n_images"] = float(ab_pred.shape[0])
     return summary

@@ -32,6 +32,7 @@ METRIC_RANGES = {
     "spread_ratio": (0.0, math.inf), "gray_stain": _SHARE, "green_share": _SHARE,
     "green_share_true": _SHARE, "mean_a": (-math.inf, math.inf),
     "class_hue_error": _DEGREES, "class_hue_error_max": _DEGREES, "n_images": (0.0, math.inf),
+    "ab_error_under_128": _SHARE,
 }
 
 
@@ -75,8 +76,35 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
     return found
 
 
+def train_mean_ab(run_dir) -> np.ndarray:
+    """The mean ab of the images a run trained on (its mean-tint baseline's colour), ``(2,)``
+    in ab units: read from ``RUN_DIR/metrics/train_mean_ab.json``, else computed from the
+    run's training images (the same subset and size) and stored there when it can be."""
+    run = Run(run_dir)
+    path = run.dir / "metrics" / "train_mean_ab.json"
+    if path.exists():
+        try:
+            stored = fileio.read_json(path, "a mean-tint cache", "it is computed again")
+            tint = [stored.get("a"), stored.get("b")]
+            if all(fileio.number_problem(v, -128.0, 128.0) is None for v in tint):
+                return np.asarray(tint, np.float64)
+        except fileio.DamagedFileError as err:
+            print(f"note: {err}", file=sys.stderr)
+    config = run.config
+    found = datasets.load(config.data, "train", image_size=config.image_size,
+                          max_images=config.max_images, seed=config.seed)
+    tint = metrics.mean_ab(found.images)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fileio.write_json(path, {"a": float(tint[0]), "b": float(tint[1]),
+                                 "train_images": len(found)})
+    except OSError as err:
+        print(f"note: could not cache the mean tint in {path} ({err})", file=sys.stderr)
+    return tint
+
+
 def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64,
-                   labels: np.ndarray | None = None) -> dict:
+                   labels: np.ndarray | None = None, tint=None) -> dict:
     """Metrics of ``colorizer`` on uint8 RGB ``(N, H, W, 3)``, with ``*_gray`` baselines;
     with per-image class ``labels`` (-1 = unknown) also the per-class hue error."""
     if len(rgb) and colorizer.image_shape not in (tuple(rgb.shape[1:3]), (None, None)):
@@ -85,7 +113,7 @@ def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64,
                          f"{rgb.shape[1]}x{rgb.shape[2]}: evaluate it on images of its own "
                          "size (the run's image size)")
     ab = colorizer.predict(rgb, batch_size=batch_size)
-    return metrics.evaluate_with_baseline(rgb, ab, labels=labels)
+    return metrics.evaluate_with_baseline(rgb, ab, labels=labels, tint=tint)
 
 
 def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
@@ -112,14 +140,17 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
     cache_path = run.dir / "metrics" / f"{key}.json"
     if cache and cache_path.exists():
         try:
-            return read_metrics(cache_path, split, todo="the metrics are computed again")
+            cached = read_metrics(cache_path, split, todo="the metrics are computed again")
+            if "ciede2000_tint" in cached:  # older caches lack the mean-tint baseline
+                return cached
         except fileio.DamagedFileError as err:
             print(f"note: {err}", file=sys.stderr)
     # the same test images for every seed of an experiment (seed 0's subset), so that seeds
     # and experiments compare on the same images
     found = load_eval_images(data, split=split, image_size=config.image_size,
                              max_images=max_images, seed=0)
-    result = evaluate_model(run.model(), found.images, labels=found.labels)
+    result = evaluate_model(run.model(), found.images, labels=found.labels,
+                            tint=train_mean_ab(run.dir))
     result.update({"data": data, "dataset": found.dataset, "kind": found.kind, "split": split,
                    "model": config.model, "loss": config.loss, "seed": config.seed})
     result = fileio.finite_json(result)  # NaN: a metric that cannot be computed

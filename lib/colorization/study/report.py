@@ -29,13 +29,14 @@ from colorization.study import stats
 TENSORBOARD = "tensorboard --logdir runs"
 
 # Metrics stored per experiment, in the order tables show them.
-TABLE_KEYS = ("psnr", "psnr_gray", "ssim", "ab_mae", "ab_mae_gray", "delta_e", "ciede2000",
-              "ciede2000_gray", "hue_error", "class_hue_error", "class_hue_error_max",
+TABLE_KEYS = ("psnr", "psnr_gray", "psnr_tint", "ssim", "ab_mae", "ab_mae_gray", "ab_mae_tint",
+              "delta_e", "ciede2000", "ciede2000_gray", "ciede2000_tint", "hue_error",
+              "class_hue_error", "class_hue_error_max",
               "spread_ratio", "chroma_ratio", "colorfulness_diff", "auc", "gray_stain",
-              "green_share", "green_share_true", "mean_a", "n_images")
+              "green_share", "green_share_true", "mean_a", "ab_error_under_128", "n_images")
 # The columns the notebooks print (every stored key is in results.json).
-TABLE_KEYS_SHORT = ("psnr", "psnr_gray", "ciede2000", "ciede2000_gray", "hue_error",
-                    "spread_ratio", "chroma_ratio", "ab_mae", "ab_mae_gray")
+TABLE_KEYS_SHORT = ("psnr", "psnr_gray", "ciede2000", "ciede2000_gray", "ciede2000_tint",
+                    "hue_error", "spread_ratio", "chroma_ratio", "ab_mae", "ab_mae_gray")
 
 
 def results_path() -> Path:
@@ -366,7 +367,7 @@ def _claims_page_html(claims: list[dict], rows: dict) -> str:
     for r in claims:
         names = [e for e in r.get("experiments") or [] if isinstance(e, str)]
         on = "<br>".join(f"<a href='#{_anchor(e)}'>{esc(e)}</a>" if e in rows else esc(e)
-                         for e in names) or esc(r.get("scale", ""))
+                         for e in names) or esc(_scale_text(r))
         if names and r.get("kind"):
             kind = "real photos" if r["kind"] == "real" else str(r["kind"])
             on += f"<br><span class='gray'>({esc(kind)})</span>"
@@ -537,16 +538,47 @@ def verdict(m: dict) -> str:
 
 _COLOURS = {stats.REPRODUCED: "#d7f0d7", stats.NOT_REPRODUCED: "#f6d5d5",
             stats.INCONCLUSIVE: "#fbf0c8", stats.INDICATIVE: "#dde7f6",
-            stats.NOT_TESTABLE: "#eeeeee"}
+            stats.NOT_TESTABLE: "#eeeeee", stats.NOT_TESTABLE_SCALE: "#eeeeee",
+            stats.FRAGILE: "#f3e3f6", stats.BY_CONSTRUCTION: "#e3e3f3"}
 
 
 def _verdict_text(row) -> str:
     return row["verdict"] + (f" ({row['reason']})" if row.get("reason") else "")
 
 
+def _number(value) -> float | None:
+    return None if fileio.number_problem(value) else float(value)
+
+
+def statistics_text(row: dict) -> str:
+    """A claim row's deciding statistics in one line: ``effect 0.39, 95 % CI [0.37, 0.41];
+    one-sample t ..., 5 seeds; p = 0.0003 (Holm 0.004)``; empty when nothing was tested."""
+    effect, low, high = (_number(row.get(k)) for k in ("effect", "low", "high"))
+    if effect is None:
+        return ""
+    text = f"effect {effect:.3g}"
+    if low is not None and high is not None:
+        text += f", 95 % CI [{low:.3g}, {high:.3g}]"
+    if row.get("test"):
+        text += f"; {row['test']}"
+    if row.get("seeds"):
+        text += f", {row['seeds']} seeds"
+    p, holm = _number(row.get("p")), _number(row.get("p_holm"))
+    if p is not None:
+        text += f"; p = {p:.2g}" + (f" (Holm {holm:.2g})" if holm is not None else "")
+    return text
+
+
+def _scale_text(row: dict) -> str:
+    scale = row.get("scale") or {}
+    if isinstance(scale, dict):
+        return "; ".join(f"{name}: {text}" for name, text in scale.items())
+    return str(scale)
+
+
 def tally(rows: list[dict]) -> str:
-    """The count of each verdict: the decided ones on real photos, the indicative ones on
-    generated data, and the claims not testable here, apart."""
+    """The count of each verdict: the decided ones on real photos, then apart those never
+    counted (fragile, by construction, on generated data) and the claims not testable."""
     def counted(chosen, verdicts):
         counts = {v: sum(r["verdict"] == v for r in chosen) for v in verdicts}
         return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
@@ -556,18 +588,21 @@ def tally(rows: list[dict]) -> str:
     real = [r for r in rows if r["verdict"] in decided and r.get("kind") == "real"]
     if real:
         parts.append("on real photos: " + counted(real, decided))
+    apart = counted(rows, (stats.FRAGILE, stats.BY_CONSTRUCTION))
+    if apart:
+        parts.append(apart + " (never counted)")
     generated = [r for r in rows if r["verdict"] == stats.INDICATIVE]
     if generated:
         parts.append(f"on generated data: {len(generated)} {stats.INDICATIVE} (never counted)")
-    untested = [r for r in rows if r["verdict"] == stats.NOT_TESTABLE]
+    untested = counted(rows, (stats.NOT_TESTABLE_SCALE, stats.NOT_TESTABLE))
     if untested:
-        parts.append(f"{len(untested)} {stats.NOT_TESTABLE}")
+        parts.append(untested)
     return "; ".join(parts)
 
 
 def format_claims_text(rows: list[dict]) -> str:
     """Plain text: one block per claim (what the paper says, the rule, the data and scale it
-    was decided on, what was measured, the verdict), then the tally."""
+    was decided on, what was measured, the statistics, the verdict), then the tally."""
     if not rows:
         return "no claim of the paper is decided here"
     lines = []
@@ -577,10 +612,12 @@ def format_claims_text(rows: list[dict]) -> str:
         if r.get("rule"):
             lines.append(f"    rule:       {r['rule']}")
         if r.get("scale"):
-            lines.append(f"    decided on: {r['scale']}")
+            lines.append(f"    decided on: {_scale_text(r)}")
         if r.get("domains"):
             lines.append(f"    domains:    {r['domains']}")
         lines.append(f"    measured:   {r['measured']}")
+        if statistics_text(r):
+            lines.append(f"    statistics: {statistics_text(r)}")
         if r.get("reason"):
             lines.append(f"    why:        {r['reason']}")
     lines.append(tally(rows))
@@ -588,15 +625,25 @@ def format_claims_text(rows: list[dict]) -> str:
 
 
 def format_claims_markdown(rows: list[dict]) -> str:
-    """A Markdown table: claim, where, paper says, data and scale, measured, verdict."""
+    """A Markdown table: claim, where, paper says, verdict, effect with its 95 % interval,
+    test and p (Holm-adjusted), seeds, and why (or what was measured)."""
     def cell(text):
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    out = ["| claim | where | paper says | decided on | measured | verdict |",
-           "|---|---|---|---|---|---|"]
-    out += [f"| {cell(r['id'])} | {cell(r['where'])} | {cell(r['says'])} | "
-            f"{cell(r.get('scale', ''))} | {cell(r['measured'])} | {cell(_verdict_text(r))} |"
-            for r in rows]
+    def num(row, key):
+        value = _number(row.get(key))
+        return "-" if value is None else f"{value:.3g}"
+
+    out = ["| claim | where | paper says | verdict | effect [95 % CI] | test | p (Holm) | "
+           "seeds | why / measured |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        interval = (f"{num(r, 'effect')} [{num(r, 'low')}, {num(r, 'high')}]"
+                    if _number(r.get("effect")) is not None else "-")
+        p = (f"{num(r, 'p')} ({num(r, 'p_holm')})" if _number(r.get("p")) is not None
+             else "-")
+        out.append(f"| {cell(r['id'])} | {cell(r['where'])} | {cell(r['says'])} | "
+                   f"**{cell(r['verdict'])}** | {interval} | {cell(r.get('test') or '-')} | "
+                   f"{p} | {r.get('seeds') or '-'} | {cell(r.get('reason') or r['measured'])} |")
     return "\n".join(out)
 
 
@@ -608,7 +655,7 @@ def format_claims_html(rows: list[dict]) -> str:
     for r in rows:
         parts.append(
             f"<tr><td>{esc(r['id'])}</td><td>{esc(r['where'])}</td><td>{esc(r['says'])}</td>"
-            f"<td>{esc(r.get('scale', ''))}</td><td>{esc(r['measured'])}</td>"
+            f"<td>{esc(_scale_text(r))}</td><td>{esc(r['measured'])}</td>"
             f"<td style='background:{_COLOURS.get(r['verdict'], '#fff')}'>"
             f"{esc(_verdict_text(r))}</td></tr>")
     parts.append(f"</table><p>{esc(tally(rows))}</p>")

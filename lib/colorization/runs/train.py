@@ -105,14 +105,19 @@ def make_optimizer(config: RunConfig, steps_per_epoch: int):
     return keras.optimizers.get(config.optimizer).__class__(learning_rate=rate)
 
 
+SHOWN_SNAPSHOTS = 8  # training images and photographs kept at each snapshot, for figures
+
+
 def _snapshot_inputs(config: RunConfig, train_set, test_set) -> dict[str, np.ndarray]:
     """The fixed images shown at every snapshot: drawn across classes (with seed 0, the same
     for every seed of an experiment), so sorted data (one class after another) still shows
-    several classes."""
+    several classes. ``snapshot_images`` test images (the claims about an epoch read them);
+    at most :data:`SHOWN_SNAPSHOTS` training images and photographs (shown in figures)."""
     n = config.snapshot_images
-    sets = {key: ds.images[datasets.spread_indices(ds.labels, n, 0)]
-            for key, ds in (("train", train_set), ("test", test_set))}
-    sets["photos"] = datasets.load("photos", image_size=config.image_size).images[:n]
+    shown = min(n, SHOWN_SNAPSHOTS)
+    sets = {key: ds.images[datasets.spread_indices(ds.labels, count, 0)]
+            for key, ds, count in (("train", train_set, shown), ("test", test_set, n))}
+    sets["photos"] = datasets.load("photos", image_size=config.image_size).images[:shown]
     return {k: v for k, v in sets.items() if len(v)}
 
 

@@ -922,6 +922,31 @@ def snapshot_metrics(run: Run, set_name: str = "test", epochs=None,
             for epoch in chosen}
 
 
+def _cached_snapshot_metrics(run: Run) -> dict[int, dict]:
+    """:func:`snapshot_metrics` of a finished run's test snapshots, cached in
+    ``RUN_DIR/metrics/snapshots-test.json`` (computed again when damaged or out of date; not
+    cached where the run folder cannot be written)."""
+    import sys
+
+    path = run.dir / "metrics" / "snapshots-test.json"
+    epochs = run.snapshot_epochs()
+    if path.exists():
+        try:
+            stored = fileio.read_json(path, "a snapshot metrics cache", "it is computed again")
+            out = {int(e): m for e, m in stored.items() if isinstance(m, dict)}
+            if sorted(out) == sorted(epochs) and all("ciede2000_tint" in m for m in out.values()):
+                return out
+        except (fileio.DamagedFileError, ValueError) as err:
+            print(f"note: {err}", file=sys.stderr)
+    out = snapshot_metrics(run)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        fileio.write_json(path, {str(e): fileio.finite_json(m) for e, m in out.items()})
+    except OSError as err:
+        print(f"note: could not cache the snapshot metrics in {path} ({err})", file=sys.stderr)
+    return out
+
+
 def _read(ev: Evidence, name: str, profile: str) -> None:
     from colorization.nets import registry
 
@@ -937,7 +962,7 @@ def _read(ev: Evidence, name: str, profile: str) -> None:
     ev.history[name] = [r.history() for r in runs]
     ev.metrics[name] = experiments.evaluate_all(name, profile)
     ev.photos[name] = experiments.evaluate_all(name, profile, data="photos")
-    ev.snapshots[name] = [snapshot_metrics(r) for r in runs]
+    ev.snapshots[name] = [_cached_snapshot_metrics(r) for r in runs]
     ev.scale[name] = experiments.scale_text(name, profile)
 
 

@@ -41,14 +41,14 @@ from colorization.study import experiments
 #: TensorFlow on this machine (measured: 18 s with a 5 s import, 2-core CPU)
 NOTEBOOK_IMPORTS = 3.5
 #: a run's tracing and loading (training step, snapshots, evaluation, model load), in timed
-#: first steps (measured on a 2-core CPU, smoke profile)
-RUN_FIRST_STEPS = 2.5
+#: first steps (measured on a 2-core CPU, smoke profile: 1.2 to 1.6)
+RUN_FIRST_STEPS = 1.5
 #: evaluation passes over the test images per run (the test set, the claims' snapshots)
 EVAL_PASSES = 2
 #: how long the timed steps of one network may take, after its first (tracing) step
 TIMING_SECONDS = 1.0
 #: on a CPU the timing uses at most this batch (the time per image hardly depends on it)
-CPU_TIMING_BATCH = 16
+CPU_TIMING_BATCH = 8
 
 
 @dataclass
@@ -181,7 +181,7 @@ def _read_cache() -> dict:
 
 class _Clock(keras.callbacks.Callback):
     """Batch end times; stops the fit once ``budget`` seconds of steps after the first are
-    timed (at least two steps)."""
+    timed (at least one step after the first)."""
 
     async_safe = True
 
@@ -194,7 +194,7 @@ class _Clock(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.ends.append(time.perf_counter())
-        if len(self.ends) >= 3 and self.ends[-1] - self.ends[0] >= self.budget:
+        if len(self.ends) >= 2 and self.ends[-1] - self.ends[0] >= self.budget:
             self.model.stop_training = True
 
 

@@ -480,8 +480,9 @@ def format_results_markdown(rows: dict, keys=("psnr", "ciede2000", "hue_error", 
     What the README's results section shows, rendered from ``results.json``."""
     head = ["experiment", "data", "size", "images", "epochs (steps)", "seeds"]
     for k in keys:
-        head.append(k + (" (gray)" if any(f"{k}_gray" in r.get("mean", {})
-                                          for r in rows.values()) else ""))
+        base = [b for b in ("gray", "tint") if any(f"{k}_{b}" in r.get("mean", {})
+                                                   for r in rows.values())]
+        head.append(k + (f" ({' / '.join(base)})" if base else ""))
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows.items():
         mean, sd, n = r.get("mean", {}), r.get("sd", {}), r.get("seeds", 1)
@@ -492,9 +493,11 @@ def format_results_markdown(rows: dict, keys=("psnr", "ciede2000", "hue_error", 
             if k not in mean:
                 cells.append("-")
                 continue
-            text = stats.mean_sd(mean[k], sd.get(k, 0.0), with_sd=n > 1)
-            if f"{k}_gray" in mean:
-                text += f" ({mean[f'{k}_gray']:.2f})"
+            text = stats.mean_sd(mean[k], sd.get(k) or 0.0, with_sd=n > 1)
+            base = [f"{mean[f'{k}_{b}']:.2f}" for b in ("gray", "tint")
+                    if _number(mean.get(f"{k}_{b}")) is not None]
+            if base:
+                text += f" ({' / '.join(base)})"
             cells.append(text)
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)

@@ -566,6 +566,9 @@ def publish(profile: str) -> list[Path]:
     for name in PUBLISHED_FIGURES:
         figure = paths.figures_dir() / f"{name}.png"
         written.append(fileio.write_bytes(out / f"{profile}-{name}.png", figure.read_bytes()))
+    from colorization.study import published
+
+    written += published.write()  # RESULTS.md and the README's results, from results.json
     return written
 
 

@@ -107,11 +107,9 @@ _ = report.save_figure(fig, "02-zhang-full-fruits-loss")
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
-# Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, the data and scale it was decided on, what was measured (mean ±
-# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
-# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
-# here* with the reason. The rules are in `colorization/study/claims.py`.
+# What the paper says, the rule that decides it, what was measured (with its 95 % interval
+# over the seeds) and the verdict. The legend above the table says what each verdict means;
+# the rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "02-zhang-full-fruits")

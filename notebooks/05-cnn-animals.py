@@ -83,7 +83,7 @@ for label, name in names.items():
 # and the chroma ratio, mean ± standard deviation over the seeds:
 
 # %%
-print(compare.by_epoch(runs, keys=("spread_ratio", "ciede2000", "ciede2000_gray", "hue_error",
+print(compare.by_epoch(runs, keys=("spread_ratio", "ciede2000", "ciede2000_gray", "ciede2000_tint", "hue_error",
                                    "chroma_ratio")))
 
 # %% [markdown]
@@ -100,11 +100,9 @@ _ = report.save_figure(fig, "05-cnn-animals-loss")
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
-# Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, the data and scale it was decided on, what was measured (mean ±
-# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
-# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
-# here* with the reason. The rules are in `colorization/study/claims.py`.
+# What the paper says, the rule that decides it, what was measured (with its 95 % interval
+# over the seeds) and the verdict. The legend above the table says what each verdict means;
+# the rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "05-cnn-animals")

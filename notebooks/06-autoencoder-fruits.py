@@ -88,13 +88,16 @@ _ = report.save_figure(fig, "06-ae-small-fruits")
 # %% [markdown]
 # ## Numbers (test set)
 #
+# Fruits-360's test photos are other frames of the same rotating fruits as its training
+# photos: these test scores measure near-duplicates, not generalisation.
+#
 # With the hue of each of the 8 fruit classes (`class_hue_error`: the mean over classes of the
 # angle between a class's mean predicted and true colour; `class_hue_error_max`: the worst
 # class):
 
 # %%
 _ = experiments.report_metrics(names, profile, keys=(
-    "ciede2000", "ciede2000_gray", "hue_error", "class_hue_error", "class_hue_error_max",
+    "ciede2000", "ciede2000_gray", "ciede2000_tint", "hue_error", "class_hue_error", "class_hue_error_max",
     "spread_ratio", "chroma_ratio", "psnr", "psnr_gray"))
 
 # %%
@@ -105,11 +108,9 @@ _ = report.save_figure(fig, "06-ae-fruits-loss")
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
-# Each claim of the paper that this notebook's experiments test: what the paper says, the
-# rule that decides it, the data and scale it was decided on, what was measured (mean ±
-# standard deviation over the seeds) and the verdict: *reproduced* or *not reproduced* only
-# when the effect is larger than the seed-to-seed noise, else *inconclusive*; *not testable
-# here* with the reason. The rules are in `colorization/study/claims.py`.
+# What the paper says, the rule that decides it, what was measured (with its 95 % interval
+# over the seeds) and the verdict. The legend above the table says what each verdict means;
+# the rules are in `colorization/study/claims.py`.
 
 # %%
 _ = claims.show(profile, "06-autoencoder-fruits")

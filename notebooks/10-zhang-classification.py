@@ -147,7 +147,7 @@ for data, seeds in runs.items():
         model.temperature = t
         sweep[(data, t)] = evaluate_model(model, test.images, labels=test.labels)
 print(report.format_table({f"{data} T={t}": m for (data, t), m in sweep.items()},
-                          keys=("ciede2000", "ciede2000_gray", "hue_error", "chroma_ratio",
+                          keys=("ciede2000", "ciede2000_gray", "ciede2000_tint", "hue_error", "chroma_ratio",
                                 "psnr")))
 
 # %%

@@ -1062,9 +1062,26 @@ def write(rows: list[dict]) -> None:
     report.store_claims(rows, order=list(CLAIMS))
 
 
+LEGEND = (
+    "How to read a verdict: reproduced / not reproduced: a t-test at the seeds' degrees of "
+    "freedom (a sign test where every seed must agree) puts the 95 % interval of the effect "
+    "clear of the rule's threshold, still significant after Holm's correction over every "
+    "claim decided so far, and no threshold moved by 20 % turns it around (else: fragile, "
+    "never counted). inconclusive: within the noise, or the seeds are degenerate (one seed, "
+    "identical numbers, a non-finite value). by construction: the comparison cannot say "
+    "anything as set up (never counted). not testable at this scale: a network the claim is "
+    "about has not learned to colour (it does not beat both the gray and the mean-tint "
+    "baseline, images told apart), or ran fewer epochs than the claim names. not testable "
+    "here: what it needs does not ship, or the runs are missing or damaged.")
+
+
 def show(profile: str, notebook: str | None = None) -> list[dict]:
-    """The closing cell of a notebook: print its claims table, record it, return the rows."""
+    """The closing cell of a notebook: print the verdicts' legend and its claims table,
+    record it, return the rows."""
+    import textwrap
+
     rows = table(profile, notebook)
+    print(textwrap.fill(LEGEND, 96) + "\n")
     print(report.format_claims_text(rows))
     write(rows)
     return rows

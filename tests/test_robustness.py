@@ -531,8 +531,8 @@ def test_sigkill_during_make_reproduce_continues_with_the_unfinished_notebook(
     monkeypatch.setenv("COLORIZATION_VERBOSE", "2")  # reproduce sets it; undone after the test
     assert reproduce.main(["--profile", "smoke"]) == 0
     again = capsys.readouterr().out
-    assert "01-quick.ipynb: already executed with profile smoke, skipped" in again
-    assert "02-slow.ipynb: running" in again and "02-slow.ipynb: done" in again
+    assert "01-quick       done  (executed with profile smoke; skipped)" in again
+    assert "02-slow: running" in again and "02-slow: done" in again
     executed = json.loads((reports / "notebooks" / "02-slow.ipynb").read_text())
     assert "slow done" in json.dumps(executed["cells"][-1]["outputs"])
     assert (reports / "index.html").is_file()

@@ -24,8 +24,8 @@ from colorization.runs.train import PROGRESS_ENV, train
 from colorization.study import plan, reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
-NOISE = ("Executing Cell", "Ending Cell", "absl", "cudart", "TCP without encryption",
-         "oneDNN custom operations")
+NOISE = ("Executing Cell", "Ending Cell", "absl", "cudart", "cuInit", "TCP without encryption",
+         "oneDNN custom operations", "KeyboardInterrupt caught")
 
 
 class Lines(reproduce.Console):

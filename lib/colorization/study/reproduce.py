@@ -134,6 +134,21 @@ class Console:
             self.last = time.monotonic()
 
 
+def _kernel_manager():
+    """The notebooks' kernel manager: jupyter_client's, but its shutdown of a kernel that
+    has finished asks it to stop without interrupting it first (an idle ipykernel logs the
+    interrupt, "KeyboardInterrupt caught in kernel", on the terminal); a kernel that does not
+    stop in time is killed, as before."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self) -> None:
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
+    return KernelManager
+
+
 def _stream_notebook_output() -> None:
     """``--verbose``: show papermill's cell log and what the notebooks print."""
     logger = logging.getLogger("papermill")
@@ -436,7 +451,8 @@ def run(profile: str = "auto", only: list[str] | None = None, *, verbose: bool =
     os.environ["COLORIZATION_PROGRESS"] = str(events)
     os.environ.setdefault("COLORIZATION_VERBOSE", "2")  # one line per epoch in the notebooks
     # The kernels talk over local sockets (not TCP ports), kept in the scratch folder.
-    kernel = Config({"KernelManager": {"transport": "ipc", "ip": str(scratch / "kernel")}})
+    kernel = Config({"KernelManager": {"transport": "ipc", "ip": str(scratch / "kernel")},
+                     "NotebookClient": {"kernel_manager_class": _kernel_manager()}})
     watcher = Watcher(console, events)
     watcher.start()
     done = estimated = 0.0

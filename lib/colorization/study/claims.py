@@ -840,10 +840,13 @@ def _core(claim: Claim, ev: Evidence) -> Decision:
             except Missing:
                 pass
             return Decision(BY_CONSTRUCTION, measured, settled)
+        short = {n: ev.epochs[n] for n in claim.experiments if ev.epochs[n] < claim.min_epochs}
         not_yet = _guard(claim, ev)
         if not_yet:
+            if short:
+                name, got = next(iter(short.items()))
+                not_yet += f" (and the claim names {claim.min_epochs} epochs; {name} ran {got})"
             return Decision(NOT_TESTABLE_SCALE, "-", not_yet)
-        short = {n: ev.epochs[n] for n in claim.experiments if ev.epochs[n] < claim.min_epochs}
         outcome = (claim.early_decide if short and claim.early_decide else claim.decide)(ev)
     except (Missing, BadNumber) as err:
         return Decision(NOT_TESTABLE, "-", str(err))

@@ -95,10 +95,8 @@ def _read_results() -> dict:
         aside = fileio.set_aside(path)
     except FileNotFoundError:  # set aside by another process meanwhile
         return {}
-    print(f"note: {path} is not {what} ({why}): set aside as {aside}; a new one is started, "
-          "and the notebooks that run record their rows in it again (to record every "
-          f"one, delete {path.parent / 'reproduce-state.json'} and run `make reproduce` "
-          "again)", file=sys.stderr)
+    print(f"note: {path} is not {what} ({why}): set aside as {aside}; a new one is started "
+          "(`make reproduce` runs every notebook again to fill it)", file=sys.stderr)
     return {}
 
 

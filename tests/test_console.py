@@ -347,7 +347,7 @@ def test_a_notebook_run_from_the_command_line_prints_the_plan_runs_and_summary(p
     assert any(line.startswith("plan: 1 notebook to execute, 0 runs") for line in lines)
     assert any(line.startswith("  in all") and "ETA" in line for line in lines)
     assert any(line.startswith("01-hello: done in") for line in lines)
-    assert any(line.startswith("summary: 1 notebooks executed, 0 runs trained") for line in lines)
+    assert any(line.startswith("summary: 1 notebook executed, 0 runs trained") for line in lines)
     assert any("report: reports/index.html" in line for line in lines)
     assert len(lines) <= 12, out
     assert (project / "reports" / "notebooks" / "01-hello.ipynb").is_file()

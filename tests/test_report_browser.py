@@ -100,3 +100,12 @@ def test_each_experiment_scale_is_stated_once():
     assert text.count(f"id='exp-{name}'") == 1
     assert f"href='#exp-{name}'" in text or not any(
         name in (r.get("experiments") or []) for r in claims)
+
+
+def test_a_long_reason_is_folded_after_its_first_words():
+    assert report._reason_html("") == ""
+    assert report._reason_html("needs 10 epochs") == "<div class='why'>why: needs 10 epochs</div>"
+    long = "not learned (" + "x" * 300 + ")"
+    folded = report._reason_html(long)
+    assert folded.startswith("<details class='why'><summary>why: not learned ...</summary>")
+    assert "x" * 300 in folded

@@ -355,8 +355,9 @@ def _experiments_html(rows: dict) -> str:
 
 def _claims_page_html(claims: list[dict], rows: dict) -> str:
     """The claims for the report page: what the paper says, where, the experiments it was
-    decided on (links to their row, where their scale is stated), what was measured and
-    the verdict; then the tally."""
+    decided on (links to their row, where their scale is stated), what was measured with
+    the reason for the verdict (a long reason folded after its first words), and the
+    verdict; then the tally."""
     esc = html.escape
     parts = ["<div class='wide'><table class='claims'><colgroup><col class='c-id'>"
              "<col class='c-says'><col class='c-on'><col class='c-measured'>"
@@ -371,11 +372,27 @@ def _claims_page_html(claims: list[dict], rows: dict) -> str:
             on += f"<br><span class='gray'>({esc(kind)})</span>"
         parts.append(
             f"<tr><td><b>{esc(r['id'])}</b><br><span class='gray'>{esc(r['where'])}</span></td>"
-            f"<td>{esc(r['says'])}</td><td>{on}</td><td>{esc(r['measured'])}</td>"
+            f"<td>{esc(r['says'])}</td><td>{on}</td><td>{esc(r['measured'])}"
+            f"{_reason_html(r.get('reason') or '')}</td>"
             f"<td style='background:{_COLOURS.get(r['verdict'], '#fff')}'>"
-            f"{esc(_verdict_text(r))}</td></tr>")
+            f"<b>{esc(r['verdict'])}</b></td></tr>")
     parts.append(f"</table></div><p>{esc(tally(claims))}</p>")
     return "".join(parts)
+
+
+def _reason_html(reason: str, short: int = 160) -> str:
+    """Why a claim got its verdict, under what was measured: whole when short, else its
+    words up to the first bracket (or ``short`` characters) with the rest folded."""
+    if not reason:
+        return ""
+    esc = html.escape
+    if len(reason) <= short:
+        return f"<div class='why'>why: {esc(reason)}</div>"
+    cut = reason.find(" (")
+    cut = cut if 0 < cut <= short else reason.rfind(" ", 0, short)
+    cut = cut if cut > 0 else short
+    return (f"<details class='why'><summary>why: {esc(reason[:cut])} ...</summary>"
+            f"{esc(reason[cut:].strip())}</details>")
 
 
 #: the report's style: one column at most 1200 px wide; wide tables wrap their text or
@@ -390,8 +407,8 @@ PAGE_STYLE = (
     "td.num{text-align:right;white-space:nowrap}"
     "table.experiments th{white-space:nowrap}td.scale{min-width:16em}.gray{color:#666}"
     "table.claims{table-layout:fixed;width:100%}"
-    ".c-id{width:15%}.c-says{width:26%}.c-on{width:15%}.c-measured{width:30%}"
-    ".c-verdict{width:14%}"
+    ".c-id{width:15%}.c-says{width:25%}.c-on{width:14%}.c-measured{width:34%}"
+    ".c-verdict{width:12%}.why{color:#555;margin-top:0.3em}"
     "img{max-width:100%;height:auto;margin:1em 0}"
 )
 

@@ -513,7 +513,8 @@ def run(profile: str = "auto", only: list[str] | None = None, *, verbose: bool =
         shutil.rmtree(scratch, ignore_errors=True)
     index = report.write_index(chosen)
     trained = len(watcher.runs)
-    console.say(f"summary: {len([p for p in plans if not p.skipped])} notebooks executed, "
+    executed = len([p for p in plans if not p.skipped])
+    console.say(f"summary: {executed} notebook{'s' * (executed != 1)} executed, "
                 f"{trained} run{'s' * (trained != 1)} trained, in "
                 f"{plan.duration(time.monotonic() - wall)} (estimate {plan.duration(total)})")
     console.say(f"  {_verdicts()}")

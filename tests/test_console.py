@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -126,6 +127,23 @@ def test_the_console_lines_of_events(tmp_path):
     assert console.lines[-1] == ("    done a/seed0: 10 epochs in 1 min 30 s (last epoch 7.0 "
                                  "images/s)")
     assert len(watcher.runs) == 1
+
+
+def test_a_quiet_notebook_gets_a_line_saying_it_still_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(reproduce, "HEARTBEAT_SECONDS", 0.0)
+    console = Lines()
+    watcher = reproduce.Watcher(console, tmp_path / "none.jsonl", poll=0.01)
+    watcher.start()
+    try:
+        assert not console.lines  # no notebook running: nothing to say
+        watcher.notebook, watcher.started = "05-cnn-animals", time.monotonic()
+        for _ in range(500):
+            if console.lines:
+                break
+            time.sleep(0.01)
+    finally:
+        watcher.stop()
+    assert console.lines[0].startswith("    ... 05-cnn-animals still running (")
 
 
 def test_durations_read_as_a_person_says_them():

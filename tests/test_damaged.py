@@ -321,6 +321,39 @@ def test_reproduce_with_a_half_written_results_json_ends_well(tmp_path, monkeypa
     assert (tmp_path / "reports" / "index.html").is_file()
 
 
+def test_a_set_aside_results_json_makes_every_notebook_run_again(tmp_path, monkeypatch,
+                                                                  capsys):
+    """Notebooks already executed are skipped, unless results.json was damaged: then each
+    runs again, so that the new results.json gets every row back."""
+    import nbformat
+
+    from colorization.study import plan, reproduce
+
+    monkeypatch.setenv("COLORIZATION_HOME", str(tmp_path))
+    monkeypatch.setattr(reproduce, "_stream_notebook_output", lambda: None)
+    nb = tmp_path / "notebooks" / "01-x.ipynb"
+    nb.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), nb)
+    reports = tmp_path / "reports"
+    (reports / "notebooks").mkdir(parents=True)
+    (reports / "notebooks" / nb.name).write_text(nb.read_text())
+    reproduce._write_state(reports / "reproduce-state.json",
+                           {f"{nb.name}:smoke": {"sha256": reproduce._digest(nb)}})
+    seen = []
+
+    def make_plan(profile, notebooks, skipped):
+        seen.append(set(skipped))
+        return []
+
+    monkeypatch.setattr(plan, "make_plan", make_plan)
+    (reports / "results.json").write_text('{"_environment": {}}')
+    assert reproduce.run("smoke") == 0
+    (reports / "results.json").write_text(HALF)
+    assert reproduce.run("smoke") == 0
+    assert seen == [{nb.name}, set()]
+    assert "set aside as" in capsys.readouterr().err
+
+
 def test_results_json_rows_with_missing_numbers_are_kept(tmp_path, monkeypatch, capsys):
     """``null`` is a missing number (write_json writes NaN so), not damage."""
     monkeypatch.setenv("COLORIZATION_HOME", str(tmp_path))

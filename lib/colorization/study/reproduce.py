@@ -422,6 +422,9 @@ def run(profile: str = "auto", only: list[str] | None = None, *, verbose: bool =
     out_dir.mkdir(parents=True, exist_ok=True)
     state_path = paths.reports_dir() / "reproduce-state.json"
     state = _read_state(state_path)
+    had_results = report.results_path().exists()
+    if had_results and not report.results() and not report.results_path().exists():
+        state = {}  # a damaged results.json was set aside: every notebook records its rows again
     chosen_nbs = [nb for nb in notebooks(root / "notebooks")
                   if not only or any(nb.name.startswith(o) for o in only)]
     skipped = {nb.name for nb in chosen_nbs

@@ -128,7 +128,9 @@ def test_publish_makes_the_executed_notebooks_the_committed_ones(project):
     results = project / "docs" / "results"
     assert json.loads((results / "results.json").read_text())["cnn"]["seeds"] == 1
     assert (results / "quick-12-results.png").read_bytes() == b"png 12-results"
-    assert len(written) == 2 + len(reproduce.PUBLISHED_FIGURES)
+    # the notebook, results.json, the figures and RESULTS.md (this project has no README)
+    assert len(written) == 3 + len(reproduce.PUBLISHED_FIGURES)
+    assert (results / "RESULTS.md").read_text().startswith("# Results")
     assert reproduce.publish("quick")  # outputs replaced: the notebook still counts as executed
     # a notebook changed since the run is refused: its outputs would not be its source's
     source.write_text(source.read_text().replace("Fruits experiment", "Fruit experiment"))

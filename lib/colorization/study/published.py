@@ -129,6 +129,8 @@ def write(results: dict | None = None) -> list[Path]:
         results = json.loads(results_json().read_text())
     page = fileio.write_text(results_json().with_name("RESULTS.md"), results_page(results))
     readme = root / "README.md"
+    if not readme.is_file():  # a project folder without the README (a copy of the notebooks)
+        return [page]
     text = readme.read_text()
     old = readme_section(text)
     fileio.write_text(readme, text.replace(f"{BEGIN}\n{old}\n{END}",

@@ -507,7 +507,7 @@ def test_the_experiment_is_described_in_full(monkeypatch):
     text = experiments.describe("cnn-fruits-mse", "quick")
     for words in ("zhang_fruits", "fruits360-sample (real photos)", "800 training images",
                   "mse", "adam, learning rate 0.003, cosine decay", "batch          16",
-                  "epochs         3 = 150 optimizer steps",
+                  "epochs         2 = 100 optimizer steps",
                   "seeds          0, 1, 2, 3, 4", "200 test images", "tf_cpu_rewrites=True"):
         assert words in text, (words, text)
     pets = experiments.describe("ae-animals-mse", "quick")

@@ -27,8 +27,8 @@ Profiles:
   (animals 150 epochs; the small autoencoder 600 epochs, long enough to show it fails);
 - ``quick``: the embedded real samples on a CPU (1,000 Fruits-360 photos, 370 Oxford-IIIT Pet
   photos), 64x64, batch 16, every test image, sized so that ``make reproduce`` takes at most
-  40 minutes on 2 cores: the fruit CNNs and the ~6M autoencoder on the same 800 photos for 3
-  epochs at one learning-rate protocol, the small autoencoder 320 for 4, every animal network
+  40 minutes on 2 cores: the fruit CNNs and the ~6M autoencoder on the same 800 photos for 2
+  epochs at one learning-rate protocol, the small autoencoder 320 for 3, every animal network
   all 296 pet photos for 2 epochs (far from the paper's 50-150: they are timed and shown, and
   their claims wait for a network that has learned), the 32M network 32 photos for 2 epochs
   (enough to time it); the classification and GAN runs, beyond the paper, one seed;
@@ -93,14 +93,14 @@ EXPERIMENTS: dict[str, Experiment] = {
     "zhang-full-fruits": _E("Sec. 5.1 (Zhang's full network)", "02-zhang-full-fruits",
                             "zhang_full", "fruits", (10, 2), "mse", quick_images=32),
     "cnn-fruits-mse": _E("Sec. 5.1, Fig. 1-2", "03-cnn-fruits", "zhang_fruits", "fruits",
-                         (30, 3), "mse", _FRUIT, quick_seeds=5),
+                         (30, 2), "mse", _FRUIT, quick_seeds=5),
     "cnn-fruits-mse-flip": _E("Sec. 3.1 (data augmentation on fruits)", "03-cnn-fruits",
-                              "zhang_fruits", "fruits", (30, 3), "mse",
+                              "zhang_fruits", "fruits", (30, 2), "mse",
                               {**_FRUIT, "flip": True}, quick_seeds=5),
     "cnn-fruits-smoothl1": _E("Sec. 5.1, Fig. 3", "04-cnn-fruits-losses", "zhang_fruits",
-                              "fruits", (30, 3), "smooth_l1", _FRUIT, quick_seeds=5),
+                              "fruits", (30, 2), "smooth_l1", _FRUIT, quick_seeds=5),
     "cnn-fruits-smoothl1-ab10": _E("Sec. 5.1, Fig. 3 (threshold 10 ab units)",
-                                   "04-cnn-fruits-losses", "zhang_fruits", "fruits", (30, 3),
+                                   "04-cnn-fruits-losses", "zhang_fruits", "fruits", (30, 2),
                                    "smooth_l1_ab", {**_FRUIT, "loss_delta": 10.0},
                                    quick_seeds=5),
     "cnn-small-animals-mse": _E("Sec. 5.1, animals (the ~1M CNN)", "05-cnn-animals",
@@ -108,25 +108,25 @@ EXPERIMENTS: dict[str, Experiment] = {
     "cnn-animals-mse": _E("Sec. 5.1, animals (the ~3.5M CNN); Fig. 9", "05-cnn-animals",
                           "zhang_animals", "animals", (150, 2), "mse"),
     "ae-small-fruits-mse": _E("Sec. 5.2, Fig. 5", "06-autoencoder-fruits", "autoencoder_small",
-                              "fruits", (600, 4), "mse", quick_images=320),
+                              "fruits", (600, 3), "mse", quick_images=320),
     "ae-fruits-mse": _E("Sec. 5.2, Fig. 6-7", "06-autoencoder-fruits", "autoencoder", "fruits",
-                        (30, 3), "mse", _FRUIT),
+                        (30, 2), "mse", _FRUIT),
     "ae-animals-mse": _E("Sec. 5.2, Fig. 8; Fig. 10", "07-autoencoder-animals-losses",
                          "autoencoder", "animals", (150, 2), "mse"),
     "ae-animals-smoothl1": _E("Sec. 5.2, Fig. 8", "07-autoencoder-animals-losses",
                               "autoencoder", "animals", (150, 2), "smooth_l1"),
     # Beyond the paper: Zhang's rebalanced classification, and the GAN at pix2pix's rate.
     "zhang-class-fruits": _E("beyond the paper (Zhang et al. 2016)", "10-zhang-classification",
-                             "zhang_classification", "fruits", (30, 2), quick_images=200,
+                             "zhang_classification", "fruits", (30, 2), quick_images=120,
                              replicate=False),
     "zhang-class-animals": _E("beyond the paper (Zhang et al. 2016)", "10-zhang-classification",
-                              "zhang_classification", "animals", (150, 2), quick_images=200,
+                              "zhang_classification", "animals", (150, 2), quick_images=120,
                               replicate=False),
     "gan-fruits": _E("beyond the paper (Nazeri et al. 2018)", "11-gan", "gan", "fruits",
-                     (30, 2), settings={"learning_rate": 2e-4}, quick_images=160,
+                     (30, 2), settings={"learning_rate": 2e-4}, quick_images=96,
                      replicate=False),
     "gan-animals": _E("beyond the paper (Nazeri et al. 2018)", "11-gan", "gan", "animals",
-                      (150, 2), settings={"learning_rate": 2e-4}, quick_images=160,
+                      (150, 2), settings={"learning_rate": 2e-4}, quick_images=96,
                       replicate=False),
 }
 # Groups the paper compares: the same epochs, training images, image size, batch and

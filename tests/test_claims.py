@@ -213,6 +213,18 @@ def test_every_testable_claim_can_fail():
         assert got.verdict == NOT_REPRODUCED, (cid, got)
 
 
+def test_experiments_with_different_seed_counts():
+    """The ~1M CNN runs 5 seeds where the 32M network runs 3: the speed share pairs the seeds
+    both ran; a paired comparison of unequal seeds is not testable, never a crash."""
+    ev = good_evidence()
+    ev.history["cnn-fruits-mse"] += [_history([10, 101, 99]), _history([10, 103, 100])]
+    assert claims.CLAIMS["zhang-full-slow"].decide(ev).verdict == REPRODUCED
+    ev.metrics["cnn-fruits-mse"] += [_mj(0), _mj(1)]
+    got = _decide(ev, "losses-ab10-mse-saturated")
+    assert got.verdict == NOT_TESTABLE and "same seeds" in got.reason
+    assert len(claims.table("quick", evidence=ev)) == len(claims.CLAIMS)
+
+
 def test_identical_objectives_are_settled_by_construction():
     """SmoothL1 with beta = 1 against MSE: on [0, 1] targets always the same objective; on
     [-1, 1] ones when nearly every error is below 1 (measured), else decided by the rule."""

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from colorization.data import datasets
-from colorization.runs.evaluate import evaluate_model, evaluate_run
+from colorization.runs.evaluate import evaluate_run
 from colorization.runs.train import Run, RunConfig, train
 
 TINY = dict(data="synthetic-fruits", image_size=32, max_images=48, max_test_images=16,
@@ -101,6 +101,25 @@ def test_interrupted_run_resumes_from_last_completed_epoch(tmp_path):
     assert [h["epoch"] for h in run.history()] == [0, 1, 2, 3]
 
 
+def test_the_training_step_is_traced_once(tmp_path, monkeypatch):
+    """The optimizer is built before fit: built inside the first trace instead, its new
+    variables make TensorFlow trace the whole step a second time (seconds per run)."""
+    from colorization.nets.colorizer import Colorizer
+
+    traced = []
+    step = Colorizer.train_step
+
+    def counting(self, data):
+        traced.append(1)  # Python runs here only while the step is traced
+        return step(self, data)
+
+    monkeypatch.setattr(Colorizer, "train_step", counting)
+    run = train(RunConfig(model="autoencoder_small", epochs=2, **TINY), tmp_path / "r",
+                verbose=0)
+    assert run.status["state"] == "finished"
+    assert len(traced) == 1
+
+
 def test_deterministic_history_for_a_seed(tmp_path):
     def losses(name, seed):
         cfg = RunConfig(model="autoencoder_small", epochs=2, deterministic=True, seed=seed,
@@ -113,21 +132,6 @@ def test_deterministic_history_for_a_seed(tmp_path):
 
 
 @pytest.mark.slow
-def test_learning_beats_the_gray_baseline(tmp_path):
-    """A short training on synthetic fruits colours held-out images far better than gray:
-    a network that learned nothing (or a broken target/normalisation) cannot get ab MAE
-    below 0.8x the baseline's."""
-    cfg = RunConfig(model="zhang_fruits", data="synthetic-fruits", image_size=48,
-                    max_images=1200, max_test_images=200, batch_size=32, epochs=6,
-                    learning_rate=3e-3, snapshot_epochs=[], snapshot_images=2, seed=0)
-    run = train(cfg, tmp_path / "learn", verbose=0)
-    test = datasets.load("synthetic-fruits", "test", image_size=48, max_images=200)
-    m = evaluate_model(run.model(), test.images)
-    assert m["ab_mae"] < 0.8 * m["ab_mae_gray"], m
-    assert m["psnr"] > m["psnr_gray"], m
-    assert m["chroma_ratio"] > 0.3, m
-
-
 def test_evaluate_run_writes_and_caches_metrics(tmp_path):
     run = train(RunConfig(model="autoencoder_small", epochs=1, **TINY), tmp_path / "r", verbose=0)
     m = evaluate_run(run.dir, max_images=8)

@@ -20,8 +20,8 @@ from colorization.data import datasets
 from colorization.nets.colorizer import Colorizer
 from colorization.runs.rundir import Run
 
-# The range of each metric (its ``_gray`` and ``_tint`` baselines' too); ``n_images`` is a
-# whole number.
+# The range of each metric (its ``_gray`` and ``_tint`` baselines' too), for the metrics files
+# and the claims' rules alike; ``n_images`` is a whole number.
 _DEGREES, _SHARE = (0.0, 180.0), (0.0, 1.0)
 METRIC_RANGES = {
     "ab_mae": (0.0, math.inf), "delta_e": (0.0, math.inf), "psnr": (0.0, 100.0),
@@ -30,9 +30,9 @@ METRIC_RANGES = {
     "auc": (0.0, 100.0), "ciede2000": (0.0, math.inf), "hue_error": _DEGREES,
     "chroma_ratio": (0.0, math.inf), "colorfulness_diff": (-math.inf, math.inf),
     "spread_ratio": (0.0, math.inf), "gray_stain": _SHARE, "green_share": _SHARE,
-    "green_share_true": _SHARE, "mean_a": (-math.inf, math.inf),
+    "green_share_true": _SHARE, "mean_a": (-128.0, 128.0),
     "class_hue_error": _DEGREES, "class_hue_error_max": _DEGREES, "n_images": (0.0, math.inf),
-    "ab_error_under_128": _SHARE,
+    "ab_error_under_128": _SHARE, "images_per_second": (0.0, math.inf),
 }
 
 

@@ -279,6 +279,10 @@ def _build(config: RunConfig, run: Run, train_set, batch_size: int):
         model.configure(lambda: make_optimizer(config, steps), loss=config.loss,
                         loss_delta=config.loss_delta, rebalance_lambda=config.rebalance_lambda,
                         train_images=train_set, jit_compile=config.jit_compile)
+        # The optimizer's variables exist before the first step is traced: built inside
+        # that trace instead, they make TensorFlow trace the step a second time.
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
         if replicas > 1 and keras.backend.backend() == "tensorflow":
             accelerate.build_for_strategy(model, train_set.images.shape[1:])
             if accelerate.tf_config():

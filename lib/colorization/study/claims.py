@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
 from colorization.core import fileio, metrics
+from colorization.runs import evaluate
 from colorization.runs.rundir import Run
 from colorization.study import experiments, report
 from colorization.study.stats import (
@@ -90,18 +91,11 @@ class Missing(Exception):
     computed, a damaged value)."""
 
 
-# The possible range of each metric a rule reads: a value outside it is damaged, not data.
-RANGES = {"ciede2000": (0, math.inf), "hue_error": (0, 180), "chroma_ratio": (0, math.inf),
-          "spread_ratio": (0, math.inf), "psnr": (-math.inf, math.inf),
-          "class_hue_error": (0, 180), "class_hue_error_max": (0, 180),
-          "gray_stain": (0, 1), "green_share": (0, 1), "green_share_true": (0, 1),
-          "mean_a": (-128, 128), "ab_error_under_128": (0, 1), "ab_mae": (0, math.inf),
-          "images_per_second": (0, math.inf)}
-
-
 def _range(key: str) -> tuple[float, float]:
+    """The possible range of ``key`` (:data:`colorization.runs.evaluate.METRIC_RANGES`, one
+    table for the files and the rules): a value outside it is damaged, not data."""
     base = key.removesuffix("_gray").removesuffix("_tint")
-    return RANGES.get(base, (-math.inf, math.inf))
+    return evaluate.METRIC_RANGES.get(base, (-math.inf, math.inf))
 
 
 def _checked(m: dict, key: str, what: str) -> float:

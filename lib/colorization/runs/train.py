@@ -94,6 +94,14 @@ def _strategy_scope(name: str):
     return contextlib.nullcontext(), 1
 
 
+def build_optimizer(model) -> None:
+    """Create the compiled ``model``'s optimizer variables now, before ``fit`` traces the
+    first step: created inside that trace instead, they make TensorFlow trace the whole step
+    a second time (Keras defers them when no distribution strategy is set)."""
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
 def make_optimizer(config: RunConfig, steps_per_epoch: int):
     """A fresh Keras optimizer for ``config`` (its name, rate and schedule)."""
     rate = config.learning_rate
@@ -279,10 +287,7 @@ def _build(config: RunConfig, run: Run, train_set, batch_size: int):
         model.configure(lambda: make_optimizer(config, steps), loss=config.loss,
                         loss_delta=config.loss_delta, rebalance_lambda=config.rebalance_lambda,
                         train_images=train_set, jit_compile=config.jit_compile)
-        # The optimizer's variables exist before the first step is traced: built inside
-        # that trace instead, they make TensorFlow trace the step a second time.
-        if model.optimizer is not None and not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+        build_optimizer(model)
         if replicas > 1 and keras.backend.backend() == "tensorflow":
             accelerate.build_for_strategy(model, train_set.images.shape[1:])
             if accelerate.tf_config():

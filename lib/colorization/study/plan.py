@@ -34,7 +34,7 @@ from colorization.nets import registry, tf_cpu
 from colorization.runs import accelerate, device_data
 from colorization.runs.config import RunConfig
 from colorization.runs.rundir import Run, read_backup
-from colorization.runs.train import make_optimizer
+from colorization.runs.train import build_optimizer, make_optimizer
 from colorization.study import experiments
 
 #: a notebook's seconds outside its runs (kernel start, imports, figures), in imports of
@@ -217,6 +217,7 @@ def time_network(model: str, image_size: int, batch_size: int,
             net = registry.build_colorizer(model, image_size)
             cfg = RunConfig(model=model, epochs=1)
             net.configure(lambda: make_optimizer(cfg, 100), loss=registry.default_loss(model))
+            build_optimizer(net)  # as a run does: the step is traced once
             tf_backend = keras.backend.backend() == "tensorflow"
             data = pipeline.from_arrays(images, batch, shuffle=False, drop_remainder=True,
                                         backend="tf" if tf_backend else "numpy")

@@ -93,12 +93,13 @@ def test_a_training_writes_its_events_when_asked(tmp_path, monkeypatch):
     events = tmp_path / "events.jsonl"
     monkeypatch.setenv(PROGRESS_ENV, str(events))
     config = RunConfig(model="autoencoder_small", data="fruits", epochs=2, image_size=16,
-                       max_images=16, max_test_images=4, batch_size=8, snapshot_images=1)
+                       max_images=20, max_test_images=4, batch_size=8, snapshot_images=1)
     train(config, tmp_path / "exp" / "seed3", verbose=0)
     rows = [json.loads(line) for line in events.read_text().splitlines()]
     assert [r["event"] for r in rows] == ["start", "end"]
-    assert rows[0]["run"] == "exp/seed3" and rows[0]["images"] == 16
-    assert rows[0]["steps"] == 2 and rows[0]["epochs"] == 2
+    # 20 images in batches of 8: three steps, the last of 4 images (TensorFlow keeps it)
+    assert rows[0]["run"] == "exp/seed3" and rows[0]["images"] == 20
+    assert rows[0]["steps"] == 3 and rows[0]["epochs"] == 2
     train(config, tmp_path / "exp" / "seed3", verbose=0)  # finished: reused, no event
     assert len(events.read_text().splitlines()) == 2
 

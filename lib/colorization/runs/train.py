@@ -251,8 +251,10 @@ def _fit(config: RunConfig, run: Run, train_set, *, verbose, callbacks) -> _Sess
                                                                    batch_size)
             dataset, steps_per_epoch, path = _input(config, model, train_set, global_batch,
                                                     replicas, resumed)
-            own = _run_callbacks(config, run, model, resumed, precision, steps * global_batch,
-                                 steps)
+            # images an epoch trains: the incomplete last batch (kept by TensorFlow on one
+            # device) is counted as it is, not as a full batch
+            own = _run_callbacks(config, run, model, resumed, precision,
+                                 min(steps * global_batch, len(train_set)), steps)
             initial_epoch = resumed.epoch if resumed else 0
             start = time.perf_counter()
             try:

@@ -106,7 +106,7 @@ class ProgressEvents(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._start = self._last = time.perf_counter()
         self._first_epoch = self._epoch = None
-        self._done = 0  # steps of this session
+        self._done = 0  # steps since this fit began (a resumed run counts from its resume)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._first_epoch is None:
@@ -154,7 +154,8 @@ class EpochCommit(keras.callbacks.Callback):
 
     Args:
         run_dir: the run directory.
-        history: the committed history rows of earlier sessions (``epoch`` 0-based).
+        history: the committed history rows of the epochs trained before a resume (``epoch``
+            0-based).
         previous: ``{"epoch": n, "weights": name}`` of the last committed epoch, or ``None``.
     """
 

@@ -54,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -67,6 +68,7 @@ from colorization.study.stats import (
     FRAGILE,
     INCONCLUSIVE,
     INDICATIVE,
+    LEGEND,
     NOT_REPRODUCED,
     NOT_TESTABLE,
     NOT_TESTABLE_SCALE,
@@ -926,8 +928,6 @@ def _cached_snapshot_metrics(run: Run) -> dict[int, dict]:
     """:func:`snapshot_metrics` of a finished run's test snapshots, cached in
     ``RUN_DIR/metrics/snapshots-test.json`` (computed again when damaged or out of date; not
     cached where the run folder cannot be written)."""
-    import sys
-
     path = run.dir / "metrics" / "snapshots-test.json"
     epochs = run.snapshot_epochs()
     if path.exists():
@@ -1060,19 +1060,6 @@ def format_noise_floor(floors: dict[str, dict[str, float]]) -> str:
 def write(rows: list[dict]) -> None:
     """Store ``rows`` in ``reports/results.json`` under ``"claims"``, in the registry's order."""
     report.store_claims(rows, order=list(CLAIMS))
-
-
-LEGEND = (
-    "How to read a verdict: reproduced / not reproduced: a t-test at the seeds' degrees of "
-    "freedom (a sign test where every seed must agree) puts the 95 % interval of the effect "
-    "clear of the rule's threshold, still significant after Holm's correction over every "
-    "claim decided so far, and no threshold moved by 20 % turns it around (else: fragile, "
-    "never counted). inconclusive: within the noise, or the seeds are degenerate (one seed, "
-    "identical numbers, a non-finite value). by construction: the comparison cannot say "
-    "anything as set up (never counted). not testable at this scale: a network the claim is "
-    "about has not learned to colour (it does not beat both the gray and the mean-tint "
-    "baseline, images told apart), or ran fewer epochs than the claim names. not testable "
-    "here: what it needs does not ship, or the runs are missing or damaged.")
 
 
 def show(profile: str, notebook: str | None = None) -> list[dict]:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from colorization.core import fileio, paths
-from colorization.study import report
+from colorization.study import report, stats
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 #: the figures the README shows: (file under docs/results without the profile, caption)
@@ -93,12 +93,7 @@ def results_page(results: dict) -> str:
         "",
         "## The paper's claims",
         "",
-        "Each claim is decided by a t-test at the seeds' degrees of freedom (or a sign test "
-        "where every seed must agree), with Holm's correction over the claims decided in the "
-        "run; *fragile*: turned around by a 20 % move of a threshold; *by construction*: the "
-        "comparison cannot say anything as set up; *not testable at this scale*: a network "
-        "the claim is about has not learned to colour (it does not beat both baselines), or "
-        "ran fewer epochs than the claim names. How: [docs/experiments.md](../experiments.md).",
+        f"{stats.LEGEND} How: [docs/experiments.md](../experiments.md).",
         "",
         report.format_claims_markdown(claims) if claims else "No claim decided yet.",
         "",

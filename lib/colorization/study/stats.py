@@ -50,6 +50,18 @@ BY_CONSTRUCTION = "by construction"
 FRAGILE = "fragile"
 DECIDED = (REPRODUCED, NOT_REPRODUCED)
 ALPHA = 0.05  # two-sided: a decided effect's 95 % interval excludes the null
+#: how to read each verdict (printed under every claims table and on the results page)
+LEGEND = (
+    "How to read a verdict: reproduced / not reproduced: a t-test at the seeds' degrees of "
+    "freedom (a sign test where every seed must agree) puts the 95 % interval of the effect "
+    "clear of the rule's threshold, still significant after Holm's correction over every "
+    "claim decided so far, and no threshold moved by 20 % turns it around (else: fragile, "
+    "never counted). inconclusive: within the noise, or the seeds are degenerate (one seed, "
+    "identical numbers, a non-finite value). by construction: the comparison cannot say "
+    "anything as set up (never counted). not testable at this scale: a network the claim is "
+    "about has not learned to colour (it does not beat both the gray and the mean-tint "
+    "baseline, images told apart), or ran fewer epochs than the claim names. not testable "
+    "here: what it needs does not ship, or the runs are missing or damaged.")
 
 
 class BadNumber(TypeError):

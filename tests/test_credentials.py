@@ -255,7 +255,7 @@ def test_notebook_with_a_fake_token_writes_it_nowhere(tmp_path, no_token):
     out = tmp_path / "executed"
     env = dict(os.environ, KAGGLE_USERNAME="fakeuser", KAGGLE_KEY=key,
                COLORIZATION_HOME=str(tmp_path / "project"),
-               COLORIZATION_RUNS_DIR=str(tmp_path / "runs"), COLORIZATION_DATA="synthetic",
+               COLORIZATION_RUNS_DIR=str(tmp_path / "runs"), COLORIZATION_DATA="embedded",
                COLORIZATION_PROFILE="smoke", TF_CPP_MIN_LOG_LEVEL="3")
     res = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--execute", "--to",
                           "notebook", "--output-dir", str(out), str(NOTEBOOK)], env=env,

@@ -13,11 +13,13 @@ from test_prepare import _img, _write_zip
 from colorization import cli
 from colorization.acquire import download, prepare
 from colorization.core import paths
+from colorization.data import datasets
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
     isolate_kaggle(monkeypatch, tmp_path / "home", "COLORIZATION_DATA")
+    monkeypatch.setattr(datasets, "_source", "auto")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(download, "RETRY_PAUSES", (0.0,))
 

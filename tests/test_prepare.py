@@ -15,13 +15,21 @@ from PIL import Image
 from colorization.acquire import credentials, download
 from colorization.acquire.credentials import MissingTokenError
 from colorization.acquire.prepare import prepare
-from colorization.data.datasets import ImageSet, MissingDataError, describe, load, resolve
+from colorization.data.datasets import (
+    ImageSet,
+    MissingDataError,
+    describe,
+    load,
+    resolve,
+    set_source,
+)
 
 
 @pytest.fixture(autouse=True)
 def isolated(tmp_path, monkeypatch):
-    """Data under tmp_path/box/data; no Kaggle token; the network refused."""
+    """Data under tmp_path/box/data; no Kaggle token; the network refused; auto source."""
     isolate_kaggle(monkeypatch, tmp_path / "home", "COLORIZATION_DATA")
+    set_source("auto")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "box" / "data"))
 
     def no_network(*args, **kwargs):
@@ -200,7 +208,7 @@ def test_prepare_downloads_when_no_archive(tmp_path, monkeypatch, fruits_zip):
     monkeypatch.setattr(download, "_kaggle_download", fake_download)
     monkeypatch.setenv("KAGGLE_USERNAME", "someone")
     monkeypatch.setenv("KAGGLE_KEY", "secret")
-    monkeypatch.setenv("COLORIZATION_DATA", "kaggle")
+    set_source("kaggle")
     with pytest.raises(MissingDataError, match="colorization data fruits"):
         load("fruits", split="test")  # loading never downloads, even with a login
     assert calls == []

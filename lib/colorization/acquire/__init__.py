@@ -1,10 +1,5 @@
-"""Getting the real datasets, apart from training: Kaggle logins and the redaction of secrets
-(:mod:`.credentials`), the resumable download with retries (:mod:`.download`), safe
-extraction of untrusted archives (:mod:`.archive`) and the preparation of each dataset into
-the arrays :mod:`colorization.data.datasets` reads (:mod:`.prepare`). Reached only through
-``make data`` / ``colorization data``, the data cell of notebook 01 (visibly, when a Kaggle
-login is found) and the command line's error messages (which :func:`.credentials.redact`
-cleans); training and evaluation never import it.
-
-Layer rule: ``acquire`` imports ``core`` and ``data``; nothing but the command line imports it.
+"""The real datasets: Kaggle credentials and the redaction of secrets (:mod:`.credentials`),
+the download (:mod:`.download`), safe extraction (:mod:`.archive`) and the preparation into
+arrays (:mod:`.prepare`). Imports ``core`` and ``data``; only the command line and notebook 01
+import it, never training or evaluation.
 """

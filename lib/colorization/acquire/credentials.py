@@ -1,21 +1,7 @@
-"""Kaggle credentials: found where the ``kaggle`` package (2.x) looks, in its order, without
-contacting the network (its own ``authenticate()`` checks tokens online, so it runs only when
-a download starts):
-
-1. ``kaggle auth login`` (OAuth; ``~/.kaggle/credentials.json``), tried by kaggle last but
-   named first in messages as the recommended way;
-2. an API token: the ``KAGGLE_API_TOKEN`` environment variable (the token, or the path of a
-   file holding it), or the file ``~/.kaggle/access_token`` (or ``access_token.txt``);
-3. the legacy ``kaggle.json`` (``{"username": ..., "key": ...}``) in ``$KAGGLE_CONFIG_DIR``,
-   else ``~/.kaggle`` (or ``~/.config/kaggle`` on Linux when ``~/.kaggle`` does not exist),
-   or the environment variables ``KAGGLE_USERNAME`` and ``KAGGLE_KEY``.
-
-No secret is ever put into a message: :func:`redact` removes every credential value, and every
-encoding of it a request or a server reply may carry (``user:key`` in base64, standard and
-URL-safe, with and without padding; percent-encoded), from error texts and from what the
-kaggle client prints while it runs (:func:`guarded_output`). The client's verbose mode
-(``VERBOSE=1``, which dumps request headers) is switched off inside the project's calls
-(:func:`quiet_api`).
+"""Kaggle credentials, found where and in the order the ``kaggle`` package (2.x) looks, without
+contacting the network, and kept out of every message: :func:`redact` removes each credential
+and its encodings (base64 ``user:key``, percent-encoding) from error texts and, inside
+:func:`guarded_output`, from what the kaggle client prints.
 """
 
 from __future__ import annotations
@@ -34,14 +20,6 @@ from pathlib import Path
 
 from colorization.data.datasets import KAGGLE_IDS
 
-HOW_TO_LOG_IN = (
-    "Sign in to Kaggle in one of these ways: run `kaggle auth login` (recommended; it opens a "
-    "browser and stores ~/.kaggle/credentials.json); or create an API token at kaggle.com -> "
-    "Settings -> API and set the environment variable KAGGLE_API_TOKEN to it (or save it as "
-    "~/.kaggle/access_token, then `chmod 600` that file); or use a legacy kaggle.json "
-    "(~/.kaggle/kaggle.json with chmod 600, or KAGGLE_USERNAME and KAGGLE_KEY)."
-)
-
 
 class MissingTokenError(RuntimeError):
     """No Kaggle credentials: the message says how to sign in, or to use the embedded data."""
@@ -51,37 +29,38 @@ def missing_token_message(name: str | None = None) -> str:
     """What to do without Kaggle credentials (for the dataset ``name``, when given)."""
     what = f"the Kaggle dataset {name!r} ({KAGGLE_IDS[name]})" if name in KAGGLE_IDS else "Kaggle"
     return (
-        f"Downloading {what} needs Kaggle credentials, and none were found. {HOW_TO_LOG_IN} "
-        "Then run `make data`. Without the Kaggle data, COLORIZATION_DATA=auto (the default) "
-        "trains on the embedded real samples (no download)."
+        f"Downloading {what} needs Kaggle credentials, and none were found. Sign in to Kaggle "
+        "in one of these ways: run `kaggle auth login` (recommended; it opens a browser and "
+        "stores ~/.kaggle/credentials.json); or create an API token at kaggle.com -> Settings "
+        "-> API and set the environment variable KAGGLE_API_TOKEN to it (or save it as "
+        "~/.kaggle/access_token, then `chmod 600` that file); or use a legacy kaggle.json "
+        "(~/.kaggle/kaggle.json with chmod 600, or KAGGLE_USERNAME and KAGGLE_KEY). Then run "
+        "`make data`. Without the Kaggle data, COLORIZATION_DATA=auto (the default) trains on "
+        "the embedded real samples (no download)."
     )
 
 
-# --------------------------------------------------------------------------- where kaggle looks
-
-
-def _home() -> Path:
-    return Path(os.path.expanduser("~"))
+def _kaggle_dir() -> Path:
+    return Path(os.path.expanduser("~")) / ".kaggle"
 
 
 def _kaggle_json() -> Path:
-    """The ``kaggle.json`` the kaggle package reads (the same rule as its ``KaggleApi``)."""
-    env = os.environ.get("KAGGLE_CONFIG_DIR")
-    if env:
-        return Path(env).expanduser() / "kaggle.json"
-    folder = _home() / ".kaggle"
+    """The ``kaggle.json`` the kaggle package reads (its ``KaggleApi`` rule)."""
+    if os.environ.get("KAGGLE_CONFIG_DIR"):
+        return Path(os.environ["KAGGLE_CONFIG_DIR"]).expanduser() / "kaggle.json"
+    folder = _kaggle_dir()
     if sys.platform.startswith("linux") and not folder.exists():
-        xdg = os.environ.get("XDG_CONFIG_HOME") or str(_home() / ".config")
-        folder = Path(xdg) / "kaggle"
+        return _xdg_json()
     return folder / "kaggle.json"
 
 
-def _credentials_json() -> Path:
-    return _home() / ".kaggle" / "credentials.json"  # what `kaggle auth login` writes
+def _xdg_json() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+    return Path(xdg) / "kaggle" / "kaggle.json"
 
 
 def _access_token_files() -> list[Path]:
-    return [_home() / ".kaggle" / "access_token", _home() / ".kaggle" / "access_token.txt"]
+    return [_kaggle_dir() / "access_token", _kaggle_dir() / "access_token.txt"]
 
 
 def _read_text(path: Path) -> str:
@@ -92,108 +71,75 @@ def _read_text(path: Path) -> str:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+    with contextlib.suppress(ValueError):
+        value = json.loads(_read_text(path) or "{}")
+        return value if isinstance(value, dict) else {}
+    return {}
 
 
-def _warn_if_readable(path: Path) -> None:
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        return
-    if os.name != "nt" and mode & (stat.S_IRWXG | stat.S_IRWXO):
-        warnings.warn(f"{path} is readable by other users; run `chmod 600 {path}`", stacklevel=3)
+def _found(path: Path) -> str:
+    """``path`` as a source, with a warning when other users may read it."""
+    with contextlib.suppress(OSError):
+        if os.name != "nt" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            warnings.warn(f"{path} is readable by other users; run `chmod 600 {path}`",
+                          stacklevel=2)
+    return str(path)
 
 
 def credential_sources() -> list[str]:
-    """Every Kaggle credential present here, in the kaggle package's order of use.
-
-    Entries: ``"KAGGLE_API_TOKEN"``, the path of ``access_token(.txt)``, the path of
-    ``kaggle.json`` or ``"KAGGLE_USERNAME and KAGGLE_KEY"`` (legacy key), the path of
-    ``credentials.json`` (``kaggle auth login``). Nothing is validated online and no value is
-    returned. Warns about a credential file readable by other users.
-    """
-    found: list[str] = []
+    """Every Kaggle credential present, in the kaggle package's order of use: "KAGGLE_API_TOKEN"
+    (the token or a file holding it), ``~/.kaggle/access_token[.txt]``, ``kaggle.json`` or
+    "KAGGLE_USERNAME and KAGGLE_KEY", ``~/.kaggle/credentials.json`` (``kaggle auth login``).
+    No value is returned or checked online; a file readable by other users is warned about."""
+    found = []
     token = os.environ.get("KAGGLE_API_TOKEN")
     if token and (not Path(token).exists() or _read_text(Path(token))):
         found.append("KAGGLE_API_TOKEN")
-    for path in _access_token_files():
-        if path.is_file() and _read_text(path):
-            _warn_if_readable(path)
-            found.append(str(path))
+    found += [_found(p) for p in _access_token_files() if p.is_file() and _read_text(p)]
     config = _kaggle_json()
-    values = _read_json(config) if config.is_file() else {}
-    env_user, env_key = os.environ.get("KAGGLE_USERNAME"), os.environ.get("KAGGLE_KEY")
-    if (values.get("username") or env_user) and (values.get("key") or env_key):
-        if env_key:  # kaggle lets the environment override the file
-            found.append("KAGGLE_USERNAME and KAGGLE_KEY")
-        else:
-            _warn_if_readable(config)
-            found.append(str(config))
-    creds = _credentials_json()
-    if creds.is_file() and _read_json(creds).get("refresh_token"):
-        _warn_if_readable(creds)
-        found.append(str(creds))
+    values = _read_json(config)
+    env_key = os.environ.get("KAGGLE_KEY")
+    if (values.get("username") or os.environ.get("KAGGLE_USERNAME")) and (
+            values.get("key") or env_key):
+        # kaggle lets the environment override the file
+        found.append("KAGGLE_USERNAME and KAGGLE_KEY" if env_key else _found(config))
+    creds = _kaggle_dir() / "credentials.json"
+    if _read_json(creds).get("refresh_token"):
+        found.append(_found(creds))
     return found
 
 
 def kaggle_token_source() -> str | None:
-    """Where the kaggle package will take its credentials from (see :func:`credential_sources`),
-    or ``None`` when there are none. Reads nothing into the result and contacts nothing."""
-    found = credential_sources()
-    return found[0] if found else None
-
-
-# --------------------------------------------------------------------------- secrets
+    """The first of :func:`credential_sources` (what kaggle will use), or ``None``."""
+    return next(iter(credential_sources()), None)
 
 
 def _b64_forms(raw: bytes) -> set[str]:
-    out = set()
-    for enc in (base64.b64encode, base64.urlsafe_b64encode):
-        text = enc(raw).decode("ascii")
-        out |= {text, text.rstrip("=")}
-    return out
+    forms = {enc(raw).decode("ascii") for enc in (base64.b64encode, base64.urlsafe_b64encode)}
+    return forms | {f.rstrip("=") for f in forms}
 
 
 def _secret_values() -> tuple[set[str], set[str]]:
     """(secret values, user names) from every place kaggle reads credentials from."""
-    secrets, users = set(), set()
-    token = os.environ.get("KAGGLE_API_TOKEN", "")
-    secrets.add(token)
-    if token and Path(token).is_file():
-        secrets.add(_read_text(Path(token)))
-    for path in _access_token_files():
-        secrets.add(_read_text(path))
-    v1 = os.environ.get("KAGGLE_API_V1_TOKEN")
-    if v1:
-        secrets.add(_read_text(Path(v1)))
-    secrets.add(os.environ.get("KAGGLE_KEY", ""))
-    users.add(os.environ.get("KAGGLE_USERNAME", ""))
-    jsons = {_kaggle_json(), _home() / ".kaggle" / "kaggle.json"}
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(_home() / ".config")
-    jsons.add(Path(xdg) / "kaggle" / "kaggle.json")
-    for path in jsons:
-        if not path.is_file():
-            continue
+    env = os.environ
+    secrets = {env.get("KAGGLE_API_TOKEN", ""), env.get("KAGGLE_KEY", "")}
+    secrets |= {_read_text(Path(env[v])) for v in ("KAGGLE_API_TOKEN", "KAGGLE_API_V1_TOKEN")
+                if env.get(v)}  # the path of a file holding the token
+    secrets |= {_read_text(p) for p in _access_token_files()}
+    users = {env.get("KAGGLE_USERNAME", "")}
+    for path in {_kaggle_json(), _kaggle_dir() / "kaggle.json", _xdg_json(),
+                 _kaggle_dir() / "credentials.json"}:
         values = _read_json(path)
-        if values:
-            secrets.add(str(values.get("key") or ""))
-            users.add(str(values.get("username") or ""))
-        else:  # not JSON: the whole text may be a key
+        secrets |= {str(values.get(k) or "") for k in ("key", "refresh_token", "access_token")}
+        users.add(str(values.get("username") or ""))
+        if not values:  # not JSON: the whole text may be a key
             secrets.add(_read_text(path))
-    creds = _read_json(_credentials_json())
-    for field in ("refresh_token", "access_token"):
-        secrets.add(str(creds.get(field) or ""))
-    users.add(str(creds.get("username") or ""))
     return {s for s in secrets if len(s) >= 4}, {u for u in users if u}
 
 
 def _secrets() -> list[str]:
-    """Every string that must never appear in a message, log or report: each credential value
-    and the encodings a request or a server reply may carry it in. Longest first."""
+    """Each credential value and the encodings a request or a reply may carry it in, longest
+    first."""
     values, users = _secret_values()
     forms = set(values)
     for value in values:
@@ -205,9 +151,9 @@ def _secrets() -> list[str]:
     return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
 
 
-def redact(text: str) -> str:
+def redact(text: str, secrets: list[str] | None = None) -> str:
     """``text`` with every Kaggle credential (and every encoding of it) replaced by ``***``."""
-    for secret in _secrets():
+    for secret in _secrets() if secrets is None else secrets:
         text = text.replace(secret, "***")
     return text
 
@@ -216,14 +162,10 @@ class _RedactingStream(io.TextIOBase):
     """A text stream that writes to ``target`` with every secret replaced by ``***``."""
 
     def __init__(self, target, secrets: list[str]):
-        self._target = target
-        self._secrets = secrets
+        self._target, self._secrets = target, secrets
 
     def write(self, text: str) -> int:
-        out = text
-        for secret in self._secrets:
-            out = out.replace(secret, "***")
-        self._target.write(out)
+        self._target.write(redact(text, self._secrets))
         return len(text)
 
     def flush(self) -> None:
@@ -239,25 +181,22 @@ class _RedactingStream(io.TextIOBase):
 
 @contextlib.contextmanager
 def guarded_output() -> Iterator[None]:
-    """Inside: kaggle's verbose mode off (``VERBOSE``/``VERBOSE_OUTPUT`` unset) and whatever is
-    printed to stdout/stderr passed through :func:`redact`."""
+    """Inside: kaggle's verbose mode off and what is printed passed through :func:`redact`."""
     saved = {v: os.environ.pop(v) for v in ("VERBOSE", "VERBOSE_OUTPUT") if v in os.environ}
     secrets = _secrets()
-    out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _RedactingStream(out, secrets), _RedactingStream(err, secrets)
     try:
-        yield
+        with contextlib.redirect_stdout(_RedactingStream(sys.stdout, secrets)), \
+                contextlib.redirect_stderr(_RedactingStream(sys.stderr, secrets)):
+            yield
     finally:
-        sys.stdout, sys.stderr = out, err
         os.environ.update(saved)
 
 
 def quiet_api():
-    """A ``KaggleApi`` whose requests are never dumped, whatever ``VERBOSE`` said at import.
+    """A ``KaggleApi`` that never dumps its requests; call inside :func:`guarded_output`.
 
-    ``kaggle.api.kaggle_api_extended`` is imported here, never at module import: importing the
-    ``kaggle`` package authenticates (and prints help without credentials); that output is
-    dropped. Call inside :func:`guarded_output`."""
+    Importing ``kaggle`` authenticates and prints help without credentials, so it is imported
+    here, with that output dropped."""
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         from kaggle.api.kaggle_api_extended import KaggleApi
     KaggleApi.args = [a for a in KaggleApi.args if a not in ("--verbose", "-v")]

@@ -1,10 +1,5 @@
-"""Kaggle: the download of the two datasets (the credentials: :mod:`.credentials`).
-
-The one network call is :func:`_kaggle_download` (tests replace it). Downloads go to the
-stable folder ``raw_dir()/<name>/`` (see :mod:`colorization.core.paths`;
-``COLORIZATION_DATA_DIR`` moves it), so an interrupted download is resumed by kaggle on the
-next try; a failed attempt is retried (:data:`ATTEMPTS`, with a growing pause), and a damaged
-archive is deleted and fetched again (every archive is checked by :func:`~.archive.verify`).
+"""The Kaggle download of the two datasets into the stable folder ``raw_dir()/<name>/``, where
+kaggle resumes an interrupted download. The one network call is :func:`_kaggle_download`.
 """
 
 from __future__ import annotations
@@ -30,11 +25,9 @@ from colorization.acquire.credentials import (
 from colorization.core.paths import raw_dir
 from colorization.data.datasets import KAGGLE_IDS
 
-#: download attempts per dataset, and the pause (seconds) before each retry
 ATTEMPTS = 3
-RETRY_PAUSES = (5.0, 20.0)
-#: the marker kaggle keeps beside a partial download it can resume
-PARTIAL_SUFFIX = ".kaggle-partial"
+RETRY_PAUSES = (5.0, 20.0)  # seconds before the second, third... attempt
+PARTIAL_SUFFIX = ".kaggle-partial"  # the marker kaggle keeps beside a download it can resume
 
 
 class DownloadError(RuntimeError):
@@ -42,8 +35,7 @@ class DownloadError(RuntimeError):
 
 
 def dataset_id(name: str) -> str:
-    """The Kaggle id (``owner/slug``) of ``name`` ("fruits" / "animals"); ``ValueError`` for
-    another name."""
+    """The Kaggle id (``owner/slug``) of "fruits" or "animals"; ``ValueError`` otherwise."""
     if name not in KAGGLE_IDS:
         raise ValueError(f"not a Kaggle dataset: {name!r}; expected one of {tuple(KAGGLE_IDS)}")
     return KAGGLE_IDS[name]
@@ -55,10 +47,8 @@ def archive_name(name: str) -> str:
 
 
 def _kaggle_download(kaggle_id: str, folder: Path) -> Path:
-    """The one network call: download ``kaggle_id`` as a zip into ``folder``; return its path.
-
-    kaggle's own ``authenticate()`` chooses the credentials; kaggle resumes a partial
-    ``<slug>.zip`` it left in ``folder``. Tests replace this function."""
+    """Download ``kaggle_id`` as a zip into ``folder`` (resuming a partial one) and return it;
+    kaggle's ``authenticate()`` chooses the credentials."""
     api = quiet_api()
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # its help text names no project command
@@ -73,24 +63,14 @@ def _kaggle_download(kaggle_id: str, folder: Path) -> Path:
 
 
 def zip_ok(path: Path) -> bool:
-    """True when ``path`` is a complete archive that :func:`~.archive.verify` accepts (every
-    member's CRC checked, within the bomb limits)."""
-    try:
-        verify(path)
-    except ArchiveError:
-        return False
-    return True
+    """Whether ``path`` is a complete archive that :func:`~.archive.verify` accepts."""
+    with contextlib.suppress(ArchiveError):
+        return bool(verify(path))
+    return False
 
 
-def _is_partial(path: Path) -> bool:
-    """A download kaggle left unfinished and can resume (its marker lies beside it)."""
-    return path.with_name(path.name + PARTIAL_SUFFIX).is_file()
-
-
-def _discard(path: Path) -> None:
-    for p in (path, path.with_name(path.name + PARTIAL_SUFFIX)):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + PARTIAL_SUFFIX)
 
 
 def _say(message: str) -> None:
@@ -98,31 +78,26 @@ def _say(message: str) -> None:
 
 
 def download(name: str, dest: str | os.PathLike | None = None) -> Path:
-    """Download the Kaggle dataset ``name`` ("fruits" / "animals"); return the zip's path.
+    """Download the Kaggle dataset ``name`` as ``dest/<dataset-slug>.zip`` (``dest`` defaults
+    to ``raw_dir()/name``) and return its path.
 
-    The zip lands in the stable folder ``dest`` (default ``raw_dir()/name``) as
-    ``<dataset-slug>.zip``. An existing complete zip is reused without any network call; a
-    partial download kaggle marked as resumable is resumed by kaggle; a damaged one is deleted
-    and fetched again. A failed attempt is retried up to :data:`ATTEMPTS` times in all, with a
-    pause; the message names the dataset, the attempt and the error (never a credential).
-
-    Raises :class:`MissingTokenError` without credentials, :class:`DownloadError` when every
-    attempt failed (the partial file is kept for the next try), and
-    :class:`~.archive.ArchiveError` when the download is damaged every time or is refused as a
-    possible compression bomb.
-    """
+    A complete zip already there is reused, a partial one resumed, a damaged one (checked by
+    :func:`~.archive.verify`) fetched again; a failed attempt is retried :data:`ATTEMPTS`
+    times in all. Raises :class:`MissingTokenError`, :class:`DownloadError` (the partial file
+    is kept for the next try) or :class:`~.archive.ArchiveError` (damaged every time, or a
+    possible bomb), with messages that never hold a credential."""
     kaggle_id = dataset_id(name)
     dest = Path(dest) if dest is not None else raw_dir() / name
     final = dest / archive_name(name)
-    if final.is_file() and not _is_partial(final):
+    if final.is_file() and not _partial(final).is_file():
         if zip_ok(final):
             return final
         _say(f"{final} is damaged or incomplete; it is deleted and {kaggle_id} downloaded again")
-        _discard(final)
+        final.unlink()
     if kaggle_token_source() is None:
         raise MissingTokenError(missing_token_message(name))
     dest.mkdir(parents=True, exist_ok=True)
-    for stale in dest.glob(".download-*"):  # temporary folders of earlier versions
+    for stale in dest.glob(".download-*"):  # the temporary folders of killed downloads
         shutil.rmtree(stale, ignore_errors=True)
     problem = ""
     for attempt in range(1, ATTEMPTS + 1):
@@ -134,20 +109,18 @@ def download(name: str, dest: str | os.PathLike | None = None) -> Path:
         try:
             with guarded_output():
                 got = _kaggle_download(kaggle_id, dest)
+            verify(got)
+        except DamagedArchiveError as err:
+            problem = f"the downloaded archive is damaged: {redact(str(err))}"
+            for p in (got, _partial(got)):
+                p.unlink(missing_ok=True)
+            continue
         except (MissingTokenError, ArchiveError):
             raise
         except Exception as err:  # noqa: BLE001 - network, HTTP and kaggle errors alike
             problem = redact(f"{type(err).__name__}: {err}")
             continue
-        try:
-            verify(got)
-        except DamagedArchiveError as err:
-            problem = f"the downloaded archive is damaged: {redact(str(err))}"
-            _discard(got)
-            continue
-        if got != final:
-            os.replace(got, final)
-        return final
+        return got
     if problem.startswith("the downloaded archive is damaged"):
         raise ArchiveError(
             f"the download of {kaggle_id} was damaged {ATTEMPTS} times ({problem}); check the "
@@ -163,27 +136,18 @@ def download(name: str, dest: str | os.PathLike | None = None) -> Path:
 
 
 def find_archive(name: str) -> Path | None:
-    """The downloaded zip of ``name`` under ``raw_dir()``, if any (not checked here).
-
-    A partial download that kaggle can resume is not an archive yet and is not returned."""
+    """The downloaded zip of ``name`` under ``raw_dir()`` (not checked; never a partial one)."""
     folder = raw_dir() / name
-    preferred = folder / archive_name(name)
-    if preferred.is_file() and not _is_partial(preferred):
-        return preferred
-    zips = sorted(p for p in folder.glob("*.zip") if not _is_partial(p)) if folder.is_dir() else []
-    return zips[0] if zips else None
+    zips = [folder / archive_name(name), *sorted(folder.glob("*.zip"))]
+    return next((p for p in zips if p.is_file() and not _partial(p).is_file()), None)
 
 
 def usable_archive(name: str) -> Path:
-    """A complete, verified zip of ``name``: the downloaded one, or a fresh download.
-
-    A damaged download (cut off by a kill or a lost connection) is never extracted:
-    :func:`download` deletes it and fetches the dataset again. Another zip placed in the
-    folder by hand is used only when it is complete.
-    """
+    """A complete, verified zip of ``name``: one placed in its folder by hand, else the one
+    :func:`download` keeps (downloaded now if absent or damaged)."""
     found = find_archive(name)
-    if found is not None and zip_ok(found):
-        return found
     if found is not None and found.name != archive_name(name):
+        if zip_ok(found):
+            return found
         warnings.warn(f"{found} is damaged or incomplete; downloading {name} again", stacklevel=3)
     return download(name)

@@ -12,6 +12,7 @@ import sys  # noqa: E402
 import pytest  # noqa: E402
 
 from colorization.core import runtime  # noqa: E402
+from colorization.data import datasets  # noqa: E402
 
 runtime.prepare_tensorflow()
 
@@ -41,7 +42,8 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(base / "data"))
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(base / "runs"))
     monkeypatch.setenv("COLORIZATION_HOME", str(base / "home"))
-    monkeypatch.setenv("COLORIZATION_DATA", "embedded")
+    monkeypatch.setenv("COLORIZATION_DATA", "embedded")  # for subprocesses
+    monkeypatch.setattr(datasets, "_source", "embedded")  # in this process (set_source)
     # a Kaggle Notebook's attached datasets are never found by a test that does not ask
     monkeypatch.setenv("COLORIZATION_KAGGLE_INPUT", str(base / "no-kaggle-input"))
 

@@ -21,6 +21,7 @@ from colorization.data.datasets import MissingDataError, describe, load, resolve
 def isolated(tmp_path, monkeypatch):
     """Data under tmp_path/box/data; no Kaggle token; auto mode; fresh announcements."""
     isolate_kaggle(monkeypatch, tmp_path / "home", "COLORIZATION_DATA")
+    datasets.set_source("auto")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "box" / "data"))
     monkeypatch.setattr(datasets, "_ANNOUNCED", set())
     return tmp_path
@@ -73,10 +74,11 @@ def test_animals_without_kaggle_are_the_296_real_pet_photos(capsys):
     assert any(n.startswith("cat/") for n in train.names)
 
 
-def test_embedded_fruit_sample_is_real_and_attributed(monkeypatch, capsys):
+def test_embedded_fruit_sample_is_real_and_attributed(capsys):
     """The shipped sample: 800 train / 200 test real photos in 8 classes, every class in a
     seeded subset, its licence beside the images; ``fruits`` is it in embedded mode too."""
-    monkeypatch.setenv("COLORIZATION_DATA", "synthetic")  # the older name of "embedded"
+    datasets.set_source("Embedded")
+    assert datasets.source() == "embedded"
     train = load("fruits360-sample", "train")
     test = load("fruits", "test", image_size=64, max_images=40)
     assert capsys.readouterr().err == ""
@@ -92,7 +94,6 @@ def test_embedded_fruit_sample_is_real_and_attributed(monkeypatch, capsys):
     licence = (folder / "LICENSE").read_text()
     readme = (folder / "README.md").read_text()
     assert "CC BY-SA 4.0" in licence and "Muresan" in licence and "Oltean" in readme
-    monkeypatch.setenv("COLORIZATION_DATA", "embedded")
     assert resolve("fruits") == "fruits360-sample" and resolve("animals") == "pets-sample"
     assert resolve("synthetic-fruits") == "synthetic-fruits"
 
@@ -110,9 +111,11 @@ def _prepare_by_hand(root, name, n=3):
     (folder / "manifest.json").write_text('{"source": "animals10.zip"}')
 
 
-def test_kaggle_data_is_used_when_prepared_and_required_in_kaggle_mode(isolated, monkeypatch,
-                                                                        capsys):
-    monkeypatch.setenv("COLORIZATION_DATA", "kaggle")
+def test_kaggle_data_is_used_when_prepared_and_required_in_kaggle_mode(isolated, capsys):
+    assert resolve("animals") == "pets-sample"
+    with pytest.raises(MissingDataError):
+        resolve("animals", source="kaggle")
+    datasets.set_source("kaggle")
     with pytest.raises(MissingDataError) as err:
         load("animals")
     msg = str(err.value)
@@ -122,7 +125,8 @@ def test_kaggle_data_is_used_when_prepared_and_required_in_kaggle_mode(isolated,
     _prepare_by_hand(isolated, "animals")
     ds = load("animals", "test")
     assert ds.dataset == "animals" and len(ds) == 3 and "alessiocorrado99/animals10" in ds.source
-    monkeypatch.setenv("COLORIZATION_DATA", "auto")
+    assert load("animals", "test", source="embedded").dataset == "pets-sample"
+    datasets.set_source("auto")
     assert resolve("animals") == "animals" and load("animals").dataset == "animals"
     assert capsys.readouterr().err == ""  # nothing to announce
 
@@ -137,8 +141,8 @@ def test_loading_never_imports_the_acquisition_code():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_generated_data_by_name_only(monkeypatch, capsys):
-    monkeypatch.setenv("COLORIZATION_DATA", "embedded")
+def test_generated_data_by_name_only(capsys):
+    datasets.set_source("embedded")
     assert load("animals", split="test", max_images=8).dataset == "pets-sample"
     ds = load("synthetic-animals", split="test", max_images=8, image_size=64)
     assert ds.dataset == "synthetic-animals" and ds.images.shape == (8, 64, 64, 3)
@@ -154,9 +158,12 @@ def test_generated_data_by_name_only(monkeypatch, capsys):
         load("fruits", split="validation")
     with pytest.raises(ValueError):
         load("no-such-dataset")
-    monkeypatch.setenv("COLORIZATION_DATA", "always")
-    with pytest.raises(ValueError, match="COLORIZATION_DATA"):
-        load("fruits")
+    for bad in ("always", "synthetic"):
+        with pytest.raises(ValueError, match="COLORIZATION_DATA.*auto.*kaggle.*embedded"):
+            datasets.set_source(bad)
+        with pytest.raises(ValueError, match="COLORIZATION_DATA"):
+            load("fruits", source=bad)
+    assert datasets.source() == "embedded"
 
 
 def _folder(root, rels):

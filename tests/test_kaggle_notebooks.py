@@ -58,6 +58,7 @@ def attached(tmp_path, monkeypatch):
     isolate_kaggle(monkeypatch, tmp_path / "home")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "work" / "data"))
     monkeypatch.setenv("COLORIZATION_DATA", "auto")
+    datasets.set_source("auto")
     root = kaggle_input(tmp_path / "input")
     monkeypatch.setenv("COLORIZATION_KAGGLE_INPUT", str(root))
 

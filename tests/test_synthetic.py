@@ -7,12 +7,8 @@ import pytest
 from skimage.color import rgb2lab
 
 from colorization.data.photos import resized as photos
-from colorization.data.synthetic import (
-    ANIMAL_CLASSES,
-    FRUIT_CLASSES,
-    generate_animals,
-    generate_fruits,
-)
+from colorization.data.synthetic import FRUIT_CLASSES, generate_fruits
+from colorization.data.synthetic_animals import ANIMAL_CLASSES, generate_animals
 
 GENERATORS = [generate_fruits, generate_animals]
 

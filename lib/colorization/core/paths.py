@@ -1,8 +1,9 @@
-"""Every path of the project, derived from one root (cookiecutter-data-science style).
+"""Every folder of the project, derived from one root.
 
-``COLORIZATION_HOME`` overrides the root (default: the repository holding ``lib/``, or the
-current directory when the package is installed elsewhere). ``COLORIZATION_DATA_DIR``
-overrides where datasets are downloaded and prepared.
+Environment variables move them: ``COLORIZATION_HOME`` (the root; default: the repository
+holding ``lib/``, else the current directory), ``COLORIZATION_DATA_DIR`` (datasets),
+``COLORIZATION_RUNS_DIR`` (training runs), ``COLORIZATION_KAGGLE_INPUT`` (the datasets
+attached to a Kaggle Notebook).
 """
 
 from __future__ import annotations
@@ -11,12 +12,10 @@ import os
 from pathlib import Path
 
 
-def project_root() -> Path:
-    env = os.environ.get("COLORIZATION_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    here = checkout_root()
-    return here if here is not None else Path.cwd().resolve()
+def _from_env(var: str, default) -> Path:
+    """``$var`` as an absolute path, else ``default()``."""
+    env = os.environ.get(var)
+    return Path(env).expanduser().resolve() if env else default()
 
 
 def checkout_root() -> Path | None:
@@ -29,10 +28,13 @@ def checkout_root() -> Path | None:
     return None
 
 
+def project_root() -> Path:
+    return _from_env("COLORIZATION_HOME", lambda: checkout_root() or Path.cwd().resolve())
+
+
 def data_dir() -> Path:
     """Root of downloaded (``raw/``) and prepared (``prepared/``) datasets; git-ignored."""
-    env = os.environ.get("COLORIZATION_DATA_DIR")
-    return Path(env).expanduser().resolve() if env else project_root() / "data"
+    return _from_env("COLORIZATION_DATA_DIR", lambda: project_root() / "data")
 
 
 def raw_dir() -> Path:
@@ -45,8 +47,12 @@ def prepared_dir() -> Path:
 
 def runs_dir() -> Path:
     """Run directories of training experiments (one per experiment)."""
-    env = os.environ.get("COLORIZATION_RUNS_DIR")
-    return Path(env).expanduser().resolve() if env else project_root() / "runs"
+    return _from_env("COLORIZATION_RUNS_DIR", lambda: project_root() / "runs")
+
+
+def kaggle_input() -> Path:
+    """Where a Kaggle Notebook mounts its attached datasets (read-only): ``/kaggle/input``."""
+    return _from_env("COLORIZATION_KAGGLE_INPUT", lambda: Path("/kaggle/input"))
 
 
 def reports_dir() -> Path:

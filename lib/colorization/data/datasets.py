@@ -1,102 +1,97 @@
-"""Datasets by name: the paper's two Kaggle sets once prepared, the embedded real samples,
-generated images, photos, any folder.
+"""Datasets by name (:data:`DATASET_NAMES`) or folder, as :class:`ImageSet`.
 
-=======================  =================================================================
-``load(name)``           what it gives
-=======================  =================================================================
-``"fruits"``             Kaggle ``sshikamaru/fruit-recognition`` (Fruits-360 style, 100x100)
-``"animals"``            Kaggle ``alessiocorrado99/animals10``: dogs, chickens, horses, cats,
-                         resized + centre-cropped to 100x100
-``"fruits360-sample"``   embedded real sample: 1,000 Fruits-360 photos, 8 classes, 800 train /
-                         200 test, 100x100 on white (CC BY-SA 4.0, Muresan & Oltean;
-                         ``sample_data/fruits360/`` beside this module)
-``"pets-sample"``        embedded real sample: 370 Oxford-IIIT Pet photos, cats and dogs with
-                         their real backgrounds, 296 train / 74 test, 100x100 (CC BY-SA 4.0,
-                         Parkhi et al.; ``sample_data/pets/``)
-``"synthetic-fruits"``   generated fruit-like objects on white (:mod:`.synthetic`)
-``"synthetic-animals"``  generated animal-like scenes (:mod:`.synthetic_animals`)
-``"photos"``             scikit-image's colour photographs (the "never seen" images,
-                         :mod:`.photos`)
-a folder path            every image under it (``train/`` and ``test/`` used when both exist)
-=======================  =================================================================
-
-**Reading only.** This module reads what is on the disk; it never downloads. The Kaggle data
-is downloaded and prepared by :mod:`colorization.acquire` (``make data``, ``colorization
-data``), into ``prepared_dir()/<name>/`` (:func:`is_prepared`).
-
-**The Kaggle data or the embedded default.** ``"fruits"`` and ``"animals"`` are the Kaggle data
-when it is prepared here, else the embedded real samples ``"fruits360-sample"`` and
-``"pets-sample"`` (:data:`EMBEDDED`). The environment variable ``COLORIZATION_DATA`` chooses:
-
-- ``auto`` (default): the prepared Kaggle data if present, else the embedded sample, announced
-  once per process on stderr (one line saying how to get the Kaggle data);
-- ``kaggle``: the prepared Kaggle data, or :class:`MissingDataError` saying what to run;
-- ``embedded`` (alias ``synthetic``, its older name): always the embedded samples, silently
-  (what CI uses).
-
-Every :class:`ImageSet` says what it holds: ``dataset`` (the name actually used), ``source``
-and ``kind`` (``"real"`` photographs or ``"generated"`` images).
+``"fruits"`` and ``"animals"`` are the paper's Kaggle sets (:data:`KAGGLE_IDS`) once
+:mod:`colorization.acquire` has prepared them (``make data``; nothing here downloads), else the
+embedded real samples ``"fruits360-sample"`` (1,000 Fruits-360 photos, 8 classes) and
+``"pets-sample"`` (370 Oxford-IIIT Pet photos of cats and dogs). ``"synthetic-fruits"`` and
+``"synthetic-animals"`` are generated (:mod:`.synthetic`), ``"photos"`` are scikit-image's
+(:mod:`.photos`); a folder gives every image under it (its ``train/`` and ``test/`` when both
+exist). The data source (:func:`set_source`, from ``COLORIZATION_DATA`` at the command line and
+in the notebooks) decides: ``auto`` (default) the Kaggle data if prepared, else the sample,
+announced once on stderr; ``kaggle`` the Kaggle data or :class:`MissingDataError`;
+``embedded`` always the samples, silently.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
 import sys
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from colorization.core.paths import prepared_dir
-from colorization.data import photos, synthetic
+from colorization.core.paths import kaggle_input, prepared_dir
+from colorization.data import photos, synthetic, synthetic_animals
 from colorization.data.images import ImageError, find_images, read_image, resize_center_crop
 
 #: The Kaggle datasets of the paper, by name.
 KAGGLE_IDS = {"fruits": "sshikamaru/fruit-recognition", "animals": "alessiocorrado99/animals10"}
 #: Side of every prepared and embedded image (the paper's 100x100).
 IMAGE_SIZE = 100
-SAMPLE_ROOT = Path(__file__).resolve().parent / "sample_data"
+_SAMPLE_ROOT = Path(__file__).resolve().parent / "sample_data"
 #: The embedded real samples: folder, and the source line of their ImageSet.
 SAMPLES = {
-    "fruits360-sample": (SAMPLE_ROOT / "fruits360",
+    "fruits360-sample": (_SAMPLE_ROOT / "fruits360",
                          "Fruits-360 sample shipped with the package (Muresan & Oltean, "
                          "CC BY-SA 4.0)"),
-    "pets-sample": (SAMPLE_ROOT / "pets",
+    "pets-sample": (_SAMPLE_ROOT / "pets",
                     "Oxford-IIIT Pet sample shipped with the package (Parkhi et al., "
                     "CC BY-SA 4.0)"),
 }
 #: What "fruits" / "animals" mean without the Kaggle data.
 EMBEDDED = {"fruits": "fruits360-sample", "animals": "pets-sample"}
-_EMBEDDED_ABOUT = {"fruits": "1,000 real Fruits-360 photos, 8 classes, shipped with the package",
-                   "animals": "370 real Oxford-IIIT Pet photos, cats and dogs, shipped with the "
-                              "package"}
-DATASET_NAMES = ("fruits", "animals", *SAMPLES, "synthetic-fruits", "synthetic-animals",
-                 "photos")
+_GENERATED = {"synthetic-fruits": (synthetic.generate_fruits, synthetic.FRUIT_CLASSES),
+              "synthetic-animals": (synthetic_animals.generate_animals,
+                                    synthetic_animals.ANIMAL_CLASSES)}
+DATASET_NAMES = ("fruits", "animals", *SAMPLES, *_GENERATED, "photos")
 SPLITS = ("train", "test")
 SYNTHETIC_SIZES = {"train": 4000, "test": 1000}
-DATA_MODES = ("auto", "kaggle", "embedded", "synthetic")
+SOURCES = ("auto", "kaggle", "embedded")
+#: A folder without ``train``/``test`` folders is split 90:10 by this seed, whatever ``seed``
+#: the load is given (``seed`` picks only the ``max_images`` subset).
+FOLDER_SPLIT_SEED = 0
 
+_source = "auto"
 _ANNOUNCED: set[str] = set()
 
 
+def _checked(value: str) -> str:
+    mode = (value or "auto").strip().lower()
+    if mode not in SOURCES:
+        raise ValueError(f"COLORIZATION_DATA (the data source) must be one of {SOURCES}, "
+                         f"got {value!r}")
+    return mode
+
+
+def set_source(value: str) -> None:
+    """Choose for this process what ``"fruits"``/``"animals"`` are: one of :data:`SOURCES`."""
+    global _source
+    _source = _checked(value)
+
+
+def source() -> str:
+    """The process-wide data source (:func:`set_source`; ``"auto"`` by default)."""
+    return _source
+
+
+data_mode = source
+
+
 def kind_of(dataset: str) -> str:
-    """``"generated"`` for the generated datasets, ``"real"`` for photographs (Kaggle, the
-    embedded samples, scikit-image's photos, a folder)."""
+    """``"generated"`` for the generated datasets, ``"real"`` for photographs."""
     return "generated" if str(dataset).startswith("synthetic-") else "real"
 
 
-@dataclass
+@dataclasses.dataclass
 class ImageSet:
-    """A set of same-sized RGB images.
-
-    ``images``: ``(N, H, W, 3)`` uint8 RGB in 0..255; ``labels``: ``(N,)`` int32 indices into
-    ``class_names`` (-1 = unknown); ``names``: one id or relative path per image; ``source``:
-    human-readable origin; ``dataset``: the effective dataset name (e.g. ``"pets-sample"``
-    when ``"animals"`` fell back); ``split``: ``"train"`` / ``"test"`` (or ``""``).
-    """
+    """Same-sized RGB images: ``images`` ``(N, H, W, 3)`` uint8, ``labels`` ``(N,)`` int32
+    indices into ``class_names`` (-1 = unknown), ``names`` one id or relative path per image,
+    ``source`` its origin in words, ``dataset`` the name actually used (``"pets-sample"`` when
+    ``"animals"`` fell back), ``split`` ``"train"``/``"test"`` or ``""``."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -104,7 +99,7 @@ class ImageSet:
     names: list[str]
     source: str
     dataset: str
-    split: str = field(default="")
+    split: str = ""
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -116,51 +111,36 @@ class ImageSet:
 
 
 class MissingDataError(RuntimeError):
-    """The Kaggle data was asked for (``COLORIZATION_DATA=kaggle``) and is not prepared here."""
-
-
-def data_mode() -> str:
-    """``COLORIZATION_DATA`` (``auto`` when unset), checked."""
-    mode = (os.environ.get("COLORIZATION_DATA") or "auto").strip().lower()
-    if mode not in DATA_MODES:
-        raise ValueError(f"COLORIZATION_DATA must be one of {DATA_MODES}, got {mode!r}")
-    return "embedded" if mode == "synthetic" else mode
+    """The Kaggle data was asked for (source ``kaggle``) and is not prepared here."""
 
 
 def is_prepared(name: str) -> bool:
-    """True when ``prepared_dir()/name`` holds a finished preparation (its manifest is the
-    last file written)."""
+    """Whether ``prepared_dir()/name`` holds a finished preparation (manifest written last)."""
     return (prepared_dir() / name / "manifest.json").is_file()
 
 
-def uses_kaggle(name: str) -> bool:
-    """The one fallback policy: whether ``"fruits"`` / ``"animals"`` means the Kaggle data
-    right now (see the module docstring). Raises :class:`MissingDataError` in ``kaggle``
-    mode when the data is not prepared."""
-    mode = data_mode()
+def uses_kaggle(name: str, source: str | None = None) -> bool:
+    """Whether ``"fruits"``/``"animals"`` means the Kaggle data for ``source`` (None: the
+    process-wide one). Raises :class:`MissingDataError` for ``kaggle`` when not prepared."""
+    mode = _checked(source or _source)
     if mode == "embedded":
         return False
     if is_prepared(name):
         return True
     if mode == "kaggle":
-        raise MissingDataError(missing_data_message(name))
+        raise MissingDataError(
+            f"the Kaggle dataset {name!r} ({KAGGLE_IDS[name]}) is not prepared on this machine "
+            f"(no {prepared_dir() / name / 'manifest.json'}). Download and prepare it first "
+            f"with `make data` (or `colorization data {name}`), which needs a Kaggle login "
+            "(README: 'Getting the real datasets'; none in a Kaggle Notebook with the dataset "
+            "attached); or set COLORIZATION_DATA=auto to train on the embedded real sample "
+            f"({EMBEDDED[name]}).")
     return False
 
 
-#: where a Kaggle Notebook mounts the datasets attached to it (extracted, read-only);
-#: ``COLORIZATION_KAGGLE_INPUT`` moves it
-KAGGLE_INPUT = "/kaggle/input"
-
-
-def kaggle_input_dir() -> Path:
-    """The folder holding the datasets attached to a Kaggle Notebook (:data:`KAGGLE_INPUT`,
-    or ``$COLORIZATION_KAGGLE_INPUT``)."""
-    return Path(os.environ.get("COLORIZATION_KAGGLE_INPUT") or KAGGLE_INPUT).expanduser()
-
-
 def _looks_like(name: str, folder: Path) -> bool:
-    """A quick look at the folders (two levels deep) of an attached dataset: fruits has
-    ``train`` and ``test`` folders, animals a ``raw-img`` folder or the class folders."""
+    """Whether the folders two levels deep look like the dataset: fruits has ``train`` and
+    ``test``, animals ``raw-img`` or its class folders."""
     try:
         subs = [p for p in folder.iterdir() if p.is_dir()]
         subs += [q for p in subs for q in p.iterdir() if q.is_dir()]
@@ -173,11 +153,10 @@ def _looks_like(name: str, folder: Path) -> bool:
 
 
 def attached(name: str) -> Path | None:
-    """The Kaggle dataset ``name`` as a Kaggle Notebook mounts it, if it is attached: the
-    folder named after its slug (``fruit-recognition``, ``animals10``) under
-    :func:`kaggle_input_dir`, one or two levels down (``datasets/<owner>/<slug>``), else any
-    folder there with its layout. ``None`` elsewhere. Nothing is read but folder names."""
-    root = kaggle_input_dir()
+    """The Kaggle dataset ``name`` as attached to a Kaggle Notebook: the folder named after its
+    slug under :func:`~colorization.core.paths.kaggle_input` (or ``<owner>/<slug>``,
+    ``datasets/<owner>/<slug>``), else any folder there with its layout; ``None`` elsewhere."""
+    root = kaggle_input()
     if name not in KAGGLE_IDS or not root.is_dir():
         return None
     owner, slug = KAGGLE_IDS[name].split("/")
@@ -186,32 +165,24 @@ def attached(name: str) -> Path | None:
         others = sorted(p for p in root.iterdir() if p.is_dir())
     except OSError:
         others = []
-    for folder in [*named, *others]:
-        if folder.is_dir() and _looks_like(name, folder):
-            return folder
-    return None
+    return next((f for f in [*named, *others] if f.is_dir() and _looks_like(name, f)), None)
 
 
-def missing_data_message(name: str) -> str:
-    return (f"the Kaggle dataset {name!r} ({KAGGLE_IDS[name]}) is not prepared on this "
-            f"machine (no {prepared_dir() / name / 'manifest.json'}). Download and prepare it "
-            f"first with `make data` (or `colorization data {name}`), which needs a Kaggle "
-            "login (README: 'Getting the real datasets'; none in a Kaggle Notebook with the "
-            "dataset attached); or set COLORIZATION_DATA=auto to "
-            f"train on the embedded real sample ({EMBEDDED[name]}).")
+def _unknown(data) -> ValueError:
+    return ValueError(f"unknown dataset {str(data)!r}: use one of {DATASET_NAMES} or a folder")
 
 
-def resolve(data: str | os.PathLike) -> str:
-    """The dataset name :func:`load` would use right now: ``"fruits"``/``"animals"`` become
-    their embedded samples (:data:`EMBEDDED`) unless the Kaggle data is used; a folder path
-    gives ``"folder"``. Nothing is read."""
+def resolve(data: str | os.PathLike, source: str | None = None) -> str:
+    """The dataset name :func:`load` would use: ``"fruits"``/``"animals"`` become their
+    embedded samples unless the Kaggle data is used; a folder gives ``"folder"``. Reads
+    nothing."""
     if isinstance(data, str) and data in DATASET_NAMES:
-        if data not in KAGGLE_IDS:
-            return data
-        return data if uses_kaggle(data) else EMBEDDED[data]
+        if data in KAGGLE_IDS and not uses_kaggle(data, source):
+            return EMBEDDED[data]
+        return data
     if Path(data).is_dir():
         return "folder"
-    raise ValueError(f"unknown dataset {str(data)!r}: use one of {DATASET_NAMES} or a folder")
+    raise _unknown(data)
 
 
 def _announce_fallback(name: str) -> None:
@@ -219,21 +190,12 @@ def _announce_fallback(name: str) -> None:
         return
     _ANNOUNCED.add(name)
     print(
-        f"colorization: {name!r} is {EMBEDDED[name]!r} ({_EMBEDDED_ABOUT[name]}), not the "
+        f"colorization: {name!r} is {EMBEDDED[name]!r} ({SAMPLES[EMBEDDED[name]][1]}), not the "
         f"Kaggle dataset {KAGGLE_IDS[name]}, which is not prepared here. For the full data: "
         "`make data` (needs a Kaggle login; README: 'Getting the real datasets'). "
         "COLORIZATION_DATA=embedded silences this line.",
         file=sys.stderr,
     )
-
-
-def _resize_all(images: np.ndarray, size: int) -> np.ndarray:
-    if images.shape[1] == size and images.shape[2] == size:
-        return images
-    out = np.empty((len(images), size, size, 3), np.uint8)
-    for i, img in enumerate(images):
-        out[i] = resize_center_crop(img, size)
-    return out
 
 
 def _subset(n: int, max_images: int | None, seed: int) -> np.ndarray:
@@ -244,55 +206,49 @@ def _subset(n: int, max_images: int | None, seed: int) -> np.ndarray:
     return np.sort(perm)
 
 
+def _take(full: ImageSet, idx, image_size: int) -> ImageSet:
+    """Images ``idx`` (an index array: a copy) of ``full``, resized to ``image_size``."""
+    images = np.asarray(full.images[idx])
+    if images.shape[1:3] != (image_size, image_size):
+        images = np.array([resize_center_crop(img, image_size) for img in images], np.uint8)
+        images = images.reshape(-1, image_size, image_size, 3)
+    return dataclasses.replace(full, images=images, labels=full.labels[idx],
+                               class_names=list(full.class_names),
+                               names=[full.names[i] for i in idx])
+
+
 @functools.lru_cache(maxsize=4)
-def _synthetic_cached(name: str, split: str, n: int, seed: int, size: int):
-    gen = synthetic.generate_fruits if name == "synthetic-fruits" else synthetic.generate_animals
-    images, labels = gen(n, seed=seed, split=split, size=size)
-    images.setflags(write=False)
-    labels.setflags(write=False)
-    return images, labels
-
-
-def _load_synthetic(name, split, image_size, max_images, seed) -> ImageSet:
-    n = SYNTHETIC_SIZES[split]
-    if max_images is not None:
-        n = min(n, max(int(max_images), 0))
+def _generated(name: str, split: str, n: int, seed: int) -> ImageSet:
     # Generated at 100x100 and resized, as for the Kaggle data, so a size change is comparable.
-    images, labels = _synthetic_cached(name, split, n, int(seed), IMAGE_SIZE)
-    classes = synthetic.FRUIT_CLASSES if name == "synthetic-fruits" else synthetic.ANIMAL_CLASSES
-    return ImageSet(
-        images=_resize_all(images, image_size).copy(),
-        labels=labels.copy(),
-        class_names=list(classes),
-        names=[f"{split}-{i:05d}" for i in range(n)],
-        source=f"{name} (seed {int(seed)})",
-        dataset=name,
-        split=split,
-    )
+    generate, classes = _GENERATED[name]
+    images, labels = generate(n, seed=seed, split=split, size=IMAGE_SIZE)
+    images.setflags(write=False)
+    return ImageSet(images, labels, list(classes), [f"{split}-{i:05d}" for i in range(n)],
+                    f"{name} (seed {seed})", name, split)
 
 
 @functools.lru_cache(maxsize=4)
-def _sample_cached(name: str, split: str):
+def _sample(name: str, split: str) -> ImageSet:
     """The embedded sample ``name``'s ``split`` at its native 100x100, read once."""
-    folder = SAMPLES[name][0]
+    folder, about = SAMPLES[name]
     ds = _load_folder(folder, split, IMAGE_SIZE, None, 0)
     if not len(ds):
         raise FileNotFoundError(
             f"the embedded sample {name} is missing from {folder / split}: reinstall the "
             "package (pip install .) or restore lib/colorization/data/sample_data from git")
     ds.images.setflags(write=False)
-    return ds
+    return dataclasses.replace(ds, source=about, dataset=name)
 
 
-def _load_sample(name, split, image_size, max_images, seed) -> ImageSet:
-    full = _sample_cached(name, split)
-    idx = _subset(len(full), max_images, seed)
+def _prepared(name: str, split: str) -> ImageSet:
+    folder = prepared_dir() / name
+    manifest = json.loads((folder / "manifest.json").read_text())
     return ImageSet(
-        images=_resize_all(full.images[idx], image_size).copy(),
-        labels=full.labels[idx].copy(),
-        class_names=list(full.class_names),
-        names=[full.names[i] for i in idx],
-        source=SAMPLES[name][1],
+        images=np.load(folder / f"{split}_images.npy", mmap_mode="r"),
+        labels=np.load(folder / f"{split}_labels.npy").astype(np.int32),
+        class_names=json.loads((folder / "classes.json").read_text()),
+        names=json.loads((folder / f"{split}_names.json").read_text()),
+        source=f"kaggle {KAGGLE_IDS[name]} ({manifest.get('source', '')})".replace(" ()", ""),
         dataset=name,
         split=split,
     )
@@ -300,9 +256,8 @@ def _load_sample(name, split, image_size, max_images, seed) -> ImageSet:
 
 def spread_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     """``n`` indices drawn across classes (seeded): a shuffled order of the classes, each
-    class's images shuffled, then one image of each class in turn. Sorted data (one class
-    after another, as prepared folders are) still gives ``min(n, classes)`` classes.
-    Unlabelled images (label -1) count as one more group."""
+    class's images shuffled, then one image of each class in turn, so data sorted by class
+    still gives ``min(n, classes)`` classes. Unlabelled images (-1) are one more group."""
     labels = np.asarray(labels).reshape(-1)
     rng = np.random.default_rng([int(seed), 2])
     groups = [rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)]
@@ -315,57 +270,16 @@ def spread_indices(labels, n: int, seed: int = 0) -> np.ndarray:
     return np.array(picked[: max(int(n), 0)], np.int64)
 
 
-def _load_prepared(name, split, image_size, max_images, seed) -> ImageSet:
-    folder = prepared_dir() / name
-    images = np.load(folder / f"{split}_images.npy", mmap_mode="r")
-    labels = np.load(folder / f"{split}_labels.npy")
-    names = json.loads((folder / f"{split}_names.json").read_text())
-    classes = json.loads((folder / "classes.json").read_text())
-    manifest = json.loads((folder / "manifest.json").read_text())
-    idx = _subset(len(images), max_images, seed)
-    return ImageSet(
-        images=_resize_all(np.asarray(images[idx]), image_size),
-        labels=labels[idx].astype(np.int32),
-        class_names=list(classes),
-        names=[names[i] for i in idx],
-        source=f"kaggle {KAGGLE_IDS[name]} ({manifest.get('source', '')})".replace(" ()", ""),
-        dataset=name,
-        split=split,
-    )
-
-
-def _load_photos(image_size, max_images) -> ImageSet:
-    images, names = photos.resized(image_size)
-    if max_images is not None:
-        images, names = images[: max(int(max_images), 0)], names[: max(int(max_images), 0)]
-    return ImageSet(
-        images=images,
-        labels=np.full(len(images), -1, np.int32),
-        class_names=[],
-        names=names,
-        source="scikit-image sample photographs",
-        dataset="photos",
-        split="",
-    )
-
-
-#: A folder without ``train``/``test`` folders is split 90:10 by this seed, whatever ``seed``
-#: the load is given (``seed`` picks only the ``max_images`` subset).
-FOLDER_SPLIT_SEED = 0
-
-
 def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
+    split_root = root
     if split == "all":
-        split_root = root
         files = find_images(root)
     elif (root / "train").is_dir() and (root / "test").is_dir():
         split_root = root / split
         files = find_images(split_root)
     else:
-        split_root = root
         every = find_images(root)
-        n_test = round(0.1 * len(every)) if len(every) >= 2 else 0
-        n_test = max(n_test, 1) if len(every) >= 2 else 0
+        n_test = max(round(0.1 * len(every)), 1) if len(every) >= 2 else 0
         # one split for every seed: a training's seed never moves test images into training
         perm = np.random.default_rng([FOLDER_SPLIT_SEED, 0]).permutation(len(every))
         chosen = perm[:n_test] if split == "test" else perm[n_test:]
@@ -384,64 +298,50 @@ def _load_folder(root: Path, split, image_size, max_images, seed) -> ImageSet:
         labels.append(index[rels[i].parts[0]] if len(rels[i].parts) > 1 else -1)
         names.append(rels[i].as_posix())
     if bad:
-        warnings.warn(
-            f"skipped {len(bad)} unreadable image(s) under {split_root}, e.g. {bad[0]}",
-            stacklevel=3,
-        )
+        warnings.warn(f"skipped {len(bad)} unreadable image(s) under {split_root}, e.g. "
+                      f"{bad[0]}", stacklevel=3)
     stack = np.stack(images) if images else np.zeros((0, image_size, image_size, 3), np.uint8)
-    return ImageSet(
-        images=stack,
-        labels=np.array(labels, np.int32),
-        class_names=class_names,
-        names=names,
-        source=f"folder {root}",
-        dataset="folder",
-        split=split,
-    )
+    return ImageSet(stack, np.array(labels, np.int32), class_names, names, f"folder {root}",
+                    "folder", split)
 
 
-def _is_named(data) -> bool:
-    return isinstance(data, str) and data in DATASET_NAMES
+def load(data: str | os.PathLike, split: str = "train", *, image_size: int = IMAGE_SIZE,
+         max_images: int | None = None, seed: int = 0, source: str | None = None) -> ImageSet:
+    """A dataset split as an :class:`ImageSet` of ``(N, image_size, image_size, 3)`` uint8.
 
-
-def load(
-    data: str | os.PathLike,
-    split: str = "train",
-    *,
-    image_size: int = IMAGE_SIZE,
-    max_images: int | None = None,
-    seed: int = 0,
-) -> ImageSet:
-    """Load a dataset split as an :class:`ImageSet` of ``(N, image_size, image_size, 3)`` uint8.
-
-    ``data``: one of :data:`DATASET_NAMES` or a folder of images. ``split``: "train"/"test"
-    (ignored by "photos"); for a folder also "all" (every image it holds, unsplit).
-    ``max_images``: keep the first ``max_images`` of a seeded permutation (prepared, sample
-    and folder data, so a subset has every class), or generate only that many (generated
-    data: default 4000 train / 1000 test, ``max_images`` caps it).
-    ``image_size``: images are resized (``cv2.INTER_AREA`` when shrinking) from 100x100, or
-    resized + centre-cropped for folders and photos. ``"fruits"``/``"animals"`` follow
-    ``COLORIZATION_DATA`` (module docstring); nothing is ever downloaded here.
+    ``data``: one of :data:`DATASET_NAMES` or a folder. ``split``: "train"/"test" (ignored by
+    "photos"); for a folder also "all" (unsplit). ``max_images``: the first ``max_images`` of
+    a seeded permutation (so a subset has every class), or for generated data that many
+    generated (default 4000 train / 1000 test). Images are resized from 100x100, or resized
+    and centre-cropped for folders and photos. ``source``: what ``"fruits"``/``"animals"``
+    are (None: the process-wide :func:`source`).
     """
-    if split not in SPLITS and not (split == "all" and not _is_named(data)):
+    named = isinstance(data, str) and data in DATASET_NAMES
+    if split not in SPLITS and not (split == "all" and not named):
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     image_size = int(image_size)
-    if _is_named(data):
-        if data == "photos":
-            return _load_photos(image_size, max_images)
-        if data in SAMPLES:
-            return _load_sample(data, split, image_size, max_images, seed)
-        if data.startswith("synthetic-"):
-            return _load_synthetic(data, split, image_size, max_images, seed)
-        if not uses_kaggle(data):
-            if data_mode() == "auto":
+    if not named:
+        if not Path(data).is_dir():
+            raise _unknown(data)
+        return _load_folder(Path(data), split, image_size, max_images, seed)
+    if data == "photos":
+        images, names = photos.resized(image_size)
+        keep = slice(None) if max_images is None else slice(max(int(max_images), 0))
+        return ImageSet(images[keep], np.full(len(images[keep]), -1, np.int32), [],
+                        names[keep], "scikit-image sample photographs", "photos")
+    if data in _GENERATED:
+        n = SYNTHETIC_SIZES[split]
+        n = n if max_images is None else min(n, max(int(max_images), 0))
+        return _take(_generated(data, split, n, int(seed)), np.arange(n), image_size)
+    if data in KAGGLE_IDS and uses_kaggle(data, source):
+        full = _prepared(data, split)
+    else:
+        if data in KAGGLE_IDS:
+            if _checked(source or _source) == "auto":
                 _announce_fallback(data)
-            return _load_sample(EMBEDDED[data], split, image_size, max_images, seed)
-        return _load_prepared(data, split, image_size, max_images, seed)
-    root = Path(data)
-    if not root.is_dir():
-        raise ValueError(f"unknown dataset {str(data)!r}: use one of {DATASET_NAMES} or a folder")
-    return _load_folder(root, split, image_size, max_images, seed)
+            data = EMBEDDED[data]
+        full = _sample(data, split)
+    return _take(full, _subset(len(full), max_images, seed), image_size)
 
 
 def describe(ds: ImageSet) -> str:

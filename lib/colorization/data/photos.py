@@ -1,9 +1,5 @@
-"""The "never seen" images: colour photographs shipped inside the scikit-image wheel.
-
-Real photographs, unlike anything in the training sets (no download needed). ``data.load
-("photos")`` gives them resized + centre-cropped like every dataset; :func:`full_resolution`
-gives them as they are, for colourising at full size.
-"""
+"""The "never seen" images: the colour photographs shipped inside the scikit-image wheel (no
+download), unlike anything in the training sets."""
 
 from __future__ import annotations
 
@@ -14,17 +10,8 @@ import skimage.data
 
 from colorization.data.images import resize_center_crop
 
-# Colour photographs shipped inside the scikit-image wheel (no download needed).
-PHOTO_NAMES = (
-    "astronaut",
-    "chelsea",
-    "coffee",
-    "rocket",
-    "hubble_deep_field",
-    "immunohistochemistry",
-    "retina",
-    "stereo_motorcycle",
-)
+PHOTO_NAMES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field",
+               "immunohistochemistry", "retina", "stereo_motorcycle")
 
 
 def full_resolution() -> list[tuple[str, np.ndarray]]:
@@ -45,17 +32,15 @@ def full_resolution() -> list[tuple[str, np.ndarray]]:
 
 @functools.lru_cache(maxsize=4)
 def _photos(size: int):
-    images, names = [], []
-    for name, img in full_resolution():
-        images.append(resize_center_crop(img, size))
-        names.append(name)
-    stack = np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8)
+    found = full_resolution()
+    stack = np.array([resize_center_crop(img, size) for _, img in found], np.uint8)
+    stack = stack.reshape(-1, size, size, 3)
     stack.setflags(write=False)
-    return stack, tuple(names)
+    return stack, tuple(name for name, _ in found)
 
 
 def resized(size: int = 100) -> tuple[np.ndarray, list[str]]:
-    """scikit-image's colour photographs, resized + centre-cropped: ``(n, size, size, 3)``
-    uint8 RGB (n = 8 with scikit-image 0.26) and their names."""
+    """The photographs resized + centre-cropped, ``(n, size, size, 3)`` uint8 RGB (a copy),
+    and their names."""
     images, names = _photos(int(size))
     return images.copy(), list(names)

@@ -1,54 +1,84 @@
-"""The embedded default data: procedural fruit and animal pictures.
+"""Generated stand-ins for the datasets, drawn with NumPy and OpenCV (no network).
 
-No network is needed. Images are drawn with NumPy and OpenCV, deterministically:
+:func:`generate_fruits`: one fruit on white (the Fruits-360 look), eight classes (apple,
+strawberry, orange, banana, lime, kiwi, plum, grape), each with its own shape, texture and
+colour, so the colour is learnable from the gray picture; lit from the upper left, randomly
+rotated, scaled, moved and colour-jittered. The animal scenes of
+:mod:`colorization.data.synthetic_animals` are drawn with this module's helpers.
 
-- :func:`generate_fruits`: one fruit-like object on a white background (the Fruits-360 look of
-  the Kaggle ``fruit-recognition`` set). Each class has its own **shape and surface texture**,
-  visible in the gray (L) image, and its own colour, so the colour is learnable from the gray
-  picture: apple (round, dimpled top, stem and leaf, vertical streaks, crimson), strawberry
-  (cone with seed dots and a green crown, scarlet), orange (round, dimpled peel, orange),
-  banana (curved crescent with ridges and brown tips, yellow), lime (oval with pointed tips,
-  fine pores, green), kiwi (fuzzy matte oval, brown), plum (round with a suture groove and a
-  waxy bloom, blue-violet) and grape (cluster of small glossy berries, red-purple). Radial
-  (Lambert + Phong) lighting from the upper left gives shading and a specular highlight; every
-  image gets a random rotation, scale, position and a small colour jitter.
-- :func:`generate_animals`: an outdoor scene (sky gradient with clouds above a horizon at a
-  random height, grass with blade texture or smoother bare ground below) with one animal:
-  dog (floppy ears, snout), chicken (white or red-brown, red comb and wattle, yellow beak and
-  legs), horse (long legs and neck, dark mane and tail), cat (pointed ears, long tail, tabby
-  stripes for tabby coats), in natural coat colours, shaded and casting a soft shadow.
-  (Drawn in :mod:`colorization.data.synthetic_animals`.) The "never seen" photographs are
-  :mod:`colorization.data.photos`.
-
-Image ``i`` of a split depends only on ``(seed, split, i)``: it is drawn from
-``np.random.default_rng([seed, split_code, i])``, so asking for fewer images gives a prefix of
-a larger request, and ``train`` and ``test`` differ for the same seed. Labels cycle through the
-classes (``label = i % n_classes``), so any prefix is balanced.
-
-All outputs are ``(n, size, size, 3)`` uint8 RGB in 0..255 with ``(n,)`` int32 labels.
+Image ``i`` of a split is drawn from ``np.random.default_rng([seed, split_code, i])``: fewer
+images are a prefix of more, and ``train`` and ``test`` differ. Labels cycle through the
+classes (``i % n_classes``). Outputs: ``(n, size, size, 3)`` uint8 RGB, ``(n,)`` int32 labels.
 """
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
-from colorization.data.drawing import dome, grid, jitter, light, noise, seg_dist
-from colorization.data.synthetic_animals import (  # noqa: F401 - re-exported
-    ANIMAL_CLASSES,
-    animal_image,
-)
-
 FRUIT_CLASSES = ("apple", "strawberry", "orange", "banana", "lime", "kiwi", "plum", "grape")
-SPLIT_CODES = {"train": 0, "test": 1, "val": 2}
+SPLIT_CODES = {"train": 0, "test": 1}
 
-def _split_code(split: str) -> int:
-    try:
-        return SPLIT_CODES[split]
-    except KeyError:
-        raise ValueError(f"split must be one of {tuple(SPLIT_CODES)}, got {split!r}") from None
+# Light from the upper left, in image axes (x right, y down, z towards the viewer).
+LIGHT = np.array([-0.45, -0.55, 0.70], dtype=np.float32)
+LIGHT /= np.linalg.norm(LIGHT)
+HALF = LIGHT + np.array([0.0, 0.0, 1.0], dtype=np.float32)
+HALF /= np.linalg.norm(HALF)
 
 
+@functools.lru_cache(maxsize=8)
+def grid(size: int) -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    return yy + 0.5, xx + 0.5
+
+
+def noise(rng: np.random.Generator, size: int, cells_y: int, cells_x: int | None = None):
+    """Smooth random field ``(size, size)`` float32, about unit variance, ``cells`` blobs across."""
+    cells_x = cells_y if cells_x is None else cells_x
+    small = rng.standard_normal((max(cells_y, 2), max(cells_x, 2))).astype(np.float32)
+    return cv2.resize(small, (size, size), interpolation=cv2.INTER_CUBIC)
+
+
+def dome(f: np.ndarray) -> np.ndarray:
+    """Height of a rounded body whose implicit function is ``f`` (< 1 inside): 0..1."""
+    return np.sqrt(np.clip(1.0 - f, 0.0, 1.0))
+
+
+def seg_dist(u, v, p0, p1):
+    """Distance from every ``(u, v)`` to the segment ``p0``-``p1``."""
+    du, dv = p1[0] - p0[0], p1[1] - p0[1]
+    t = np.clip(((u - p0[0]) * du + (v - p0[1]) * dv) / (du * du + dv * dv), 0.0, 1.0)
+    return np.hypot(u - p0[0] - t * du, v - p0[1] - t * dv)
+
+
+def jitter(rng, rgb, amount=0.06):
+    rgb = np.asarray(rgb, dtype=np.float32)
+    return np.clip(rgb * (1.0 + rng.normal(0.0, amount, 3)).astype(np.float32), 0.0, 1.0)
+
+
+def light(height, mask, albedo, gloss, scale, background=1.0):
+    """An object of ``height`` (H, W; object units, ``scale`` pixels each), ``albedo``
+    (H, W, 3) and ``gloss`` lit from ``LIGHT`` (Lambert + Phong) on ``background``: 0..1."""
+    gy, gx = np.gradient(height * scale)
+    norm = np.sqrt(gx * gx + gy * gy + 1.0)
+    nx, ny, nz = -gx / norm, -gy / norm, 1.0 / norm
+    diffuse = np.clip(nx * LIGHT[0] + ny * LIGHT[1] + nz * LIGHT[2], 0.0, 1.0)
+    spec = np.clip(nx * HALF[0] + ny * HALF[1] + nz * HALF[2], 0.0, 1.0) ** 24
+    color = albedo * (0.32 + 0.78 * diffuse)[..., None] + (gloss * spec)[..., None]
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (3, 3), 0.6)[..., None]
+    return color * alpha + background * (1.0 - alpha)
+
+
+def _paint(part, colour, height, mask, h, albedo):
+    """Paint ``part`` (bool) in ``colour`` at ``height`` over the fruit: new ``(mask, h)``."""
+    albedo[part] = colour
+    return mask | part, np.where(part, height, h)
+
+
+# Each painter takes (rng, u, v, size) in the object frame (unit = fruit radius, v down the
+# fruit's axis) and returns (mask, height, albedo, gloss).
 def _apple(rng, u, v, size):
     body_col = jitter(rng, (0.72, 0.07, 0.22))
     f = (u / (1.0 - 0.10 * v)) ** 2 + (v / 0.9) ** 2
@@ -60,9 +90,7 @@ def _apple(rng, u, v, size):
     top = (0.0, -0.72)
     tip = (rng.uniform(-0.15, 0.15), -1.15)
     stem = seg_dist(u, v, top, tip) < 0.055
-    albedo[stem] = (0.33, 0.20, 0.09)
-    h = np.where(stem, np.maximum(h, 0.30), h)
-    mask |= stem
+    mask, h = _paint(stem, (0.33, 0.20, 0.09), np.maximum(h, 0.30), mask, h, albedo)
     if rng.random() < 0.6:
         side = rng.choice([-1.0, 1.0])
         lu, lv = u - side * 0.30, v + 1.02
@@ -70,9 +98,8 @@ def _apple(rng, u, v, size):
         fl = ((lu * c + lv * s) / 0.32) ** 2 + ((-lu * s + lv * c) / 0.12) ** 2
         leaf = (fl < 1.0) & ~(f < 0.9)
         vein = 1.0 - 0.3 * np.exp(-((-lu * s + lv * c) ** 2) / 0.0006)
-        albedo[leaf] = (np.array((0.22, 0.50, 0.10)) * vein[leaf][:, None]).astype(np.float32)
-        h = np.where(leaf, np.maximum(h, 0.25 * dome(fl) + 0.1), h)
-        mask |= leaf
+        colour = (np.array((0.22, 0.50, 0.10)) * vein[leaf][:, None]).astype(np.float32)
+        mask, h = _paint(leaf, colour, np.maximum(h, 0.25 * dome(fl) + 0.1), mask, h, albedo)
     return mask, h, albedo, 0.55
 
 
@@ -94,12 +121,10 @@ def _strawberry(rng, u, v, size):
     cu, cv = u, (v + 0.98) / 0.6
     r, ang = np.hypot(cu, cv), np.arctan2(cv, cu) + rng.uniform(0, 1)
     crown = r < 0.16 + 0.30 * np.abs(np.cos(3.0 * ang)) ** 3
-    albedo[crown] = jitter(rng, (0.20, 0.52, 0.12))
-    h = np.where(crown, np.maximum(h, 0.15) + 0.1, h)
+    colour = jitter(rng, (0.20, 0.52, 0.12))
+    mask, h = _paint(crown, colour, np.maximum(h, 0.15) + 0.1, mask, h, albedo)
     stem = seg_dist(u, v, (0.0, -0.98), (0.05, -1.30)) < 0.06
-    albedo[stem] = (0.30, 0.48, 0.15)
-    h = np.where(stem, np.maximum(h, 0.3), h)
-    mask = mask | crown | stem
+    mask, h = _paint(stem, (0.30, 0.48, 0.15), np.maximum(h, 0.3), mask, h, albedo)
     return mask, h, albedo, 0.55
 
 
@@ -133,9 +158,7 @@ def _banana(rng, u, v, size):
     albedo[tips] = (0.30, 0.22, 0.10)
     end = np.sign(rng.uniform(-1, 1))
     stem = (np.abs(rho - rc) < 0.07) & (q * end >= 0.95) & (q * end < 1.18)
-    albedo[stem] = (0.45, 0.45, 0.18)
-    h = np.where(stem, 0.2, h)
-    mask |= stem
+    mask, h = _paint(stem, (0.45, 0.45, 0.18), 0.2, mask, h, albedo)
     return mask, h, albedo, 0.3
 
 
@@ -173,9 +196,7 @@ def _plum(rng, u, v, size):
     albedo *= (1.0 - 0.25 * groove)[..., None]
     if rng.random() < 0.5:
         stem = seg_dist(u, v, (0.0, -0.95), (0.06, -1.22)) < 0.045
-        albedo[stem] = (0.35, 0.28, 0.12)
-        h = np.where(stem, 0.3, h)
-        mask |= stem
+        mask, h = _paint(stem, (0.35, 0.28, 0.12), 0.3, mask, h, albedo)
     return mask, h, albedo, 0.3
 
 
@@ -223,15 +244,16 @@ def _fruit_image(seed: int, code: int, i: int, size: int) -> tuple[np.ndarray, i
     return np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8), label
 
 
-# --------------------------------------------------------------------------- animals
-
-def _generate(render, n: int, seed: int, split: str, size: int):
+def render_many(render, n: int, seed: int, split: str, size: int):
+    """``render(seed, split_code, i, size) -> (image, label)`` for ``i < n``, stacked."""
     n, size = int(n), int(size)
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if size < 16:
         raise ValueError(f"size must be at least 16, got {size}")
-    code = _split_code(split)
+    if split not in SPLIT_CODES:
+        raise ValueError(f"split must be one of {tuple(SPLIT_CODES)}, got {split!r}")
+    code = SPLIT_CODES[split]
     images = np.empty((n, size, size, 3), np.uint8)
     labels = np.empty((n,), np.int32)
     for i in range(n):
@@ -240,16 +262,6 @@ def _generate(render, n: int, seed: int, split: str, size: int):
 
 
 def generate_fruits(n: int, seed: int = 0, split: str = "train", size: int = 100):
-    """``n`` synthetic fruit pictures: ``(n, size, size, 3)`` uint8 RGB, ``(n,)`` int32 labels.
-
-    Labels index :data:`FRUIT_CLASSES`; image ``i`` depends only on ``(seed, split, i)``.
-    """
-    return _generate(_fruit_image, n, seed, split, size)
-
-
-def generate_animals(n: int, seed: int = 0, split: str = "train", size: int = 100):
-    """``n`` synthetic animal scenes: ``(n, size, size, 3)`` uint8 RGB, ``(n,)`` int32 labels.
-
-    Labels index :data:`ANIMAL_CLASSES`; image ``i`` depends only on ``(seed, split, i)``.
-    """
-    return _generate(animal_image, n, seed, split, size)
+    """``n`` fruit pictures, ``(n, size, size, 3)`` uint8 RGB, and their :data:`FRUIT_CLASSES`
+    labels ``(n,)`` int32; image ``i`` depends only on ``(seed, split, i)``."""
+    return render_many(_fruit_image, n, seed, split, size)

@@ -1,5 +1,5 @@
-"""Procedural animal scenes of :mod:`colorization.data.synthetic`: dog, chicken, horse and cat in
-natural coat colours on grass or bare ground under a sky, shaded, with a soft shadow."""
+"""Generated animal scenes: a dog, chicken, horse or cat in natural coat colours on grass or
+bare ground under a sky, shaded, with a soft shadow (drawn like :mod:`.synthetic`'s fruits)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import itertools
 import cv2
 import numpy as np
 
-from colorization.data.drawing import grid, jitter, noise
+from colorization.data.synthetic import grid, jitter, noise, render_many
 
 ANIMAL_CLASSES = ("dog", "chicken", "horse", "cat")
 
@@ -31,56 +31,36 @@ class _Canvas:
     def xy(self, x, y):
         return (self.cx + self.facing * x * self.s, self.cy + y * self.s)
 
-    def _both(self, fn, color):
-        fn(self.img, tuple(int(255 * c) for c in color))
-        fn(self.mask, 255)
+    def _both(self, color):
+        """``(canvas, colour)`` for the albedo, then for the mask."""
+        return (self.img, tuple(int(255 * c) for c in color)), (self.mask, 255)
 
     def ellipse(self, x, y, ax, ay, angle, color):
         c, axes = _pt(self.xy(x, y)), _pt((ax * self.s, ay * self.s))
-        ang = angle * self.facing
-
-        def fn(im, col):
-            cv2.ellipse(im, c, axes, ang, 0, 360, col, -1, cv2.LINE_AA, _SHIFT)
-
-        self._both(fn, color)
+        for im, col in self._both(color):
+            cv2.ellipse(im, c, axes, angle * self.facing, 0, 360, col, -1, cv2.LINE_AA, _SHIFT)
 
     def line(self, pts, width, color):
         ps = [_pt(self.xy(x, y)) for x, y in pts]
-        t = max(1, round(width * self.s))
-
-        def fn(im, col):
+        for im, col in self._both(color):
             for a, b in itertools.pairwise(ps):
-                cv2.line(im, a, b, col, t, cv2.LINE_AA, _SHIFT)
-
-        self._both(fn, color)
+                cv2.line(im, a, b, col, max(1, round(width * self.s)), cv2.LINE_AA, _SHIFT)
 
     def poly(self, pts, color):
         ps = np.array([_pt(self.xy(x, y)) for x, y in pts], np.int32)
-
-        def fn(im, col):
+        for im, col in self._both(color):
             cv2.fillPoly(im, [ps], col, cv2.LINE_AA, _SHIFT)
 
-        self._both(fn, color)
 
-
-_DOG_COATS = (
-    ((0.45, 0.28, 0.14), (0.25, 0.15, 0.08)),
-    ((0.82, 0.62, 0.32), (0.55, 0.36, 0.16)),
-    ((0.13, 0.11, 0.10), (0.30, 0.22, 0.14)),
-    ((0.90, 0.86, 0.78), (0.50, 0.32, 0.16)),
-)
-_CAT_COATS = (
-    ((0.88, 0.52, 0.22), True),
-    ((0.55, 0.53, 0.50), True),
-    ((0.12, 0.11, 0.11), False),
-    ((0.93, 0.92, 0.88), False),
-)
-_HORSE_COATS = (
-    ((0.50, 0.27, 0.12), (0.10, 0.08, 0.07)),
-    ((0.64, 0.31, 0.13), (0.45, 0.20, 0.08)),
-    ((0.84, 0.82, 0.79), (0.60, 0.58, 0.56)),
-    ((0.15, 0.12, 0.11), (0.08, 0.07, 0.06)),
-)
+_DOG_COATS = (  # (coat, ears)
+    ((0.45, 0.28, 0.14), (0.25, 0.15, 0.08)), ((0.82, 0.62, 0.32), (0.55, 0.36, 0.16)),
+    ((0.13, 0.11, 0.10), (0.30, 0.22, 0.14)), ((0.90, 0.86, 0.78), (0.50, 0.32, 0.16)))
+_CAT_COATS = (  # (coat, tabby stripes)
+    ((0.88, 0.52, 0.22), True), ((0.55, 0.53, 0.50), True),
+    ((0.12, 0.11, 0.11), False), ((0.93, 0.92, 0.88), False))
+_HORSE_COATS = (  # (coat, mane)
+    ((0.50, 0.27, 0.12), (0.10, 0.08, 0.07)), ((0.64, 0.31, 0.13), (0.45, 0.20, 0.08)),
+    ((0.84, 0.82, 0.79), (0.60, 0.58, 0.56)), ((0.15, 0.12, 0.11), (0.08, 0.07, 0.06)))
 _CHICKEN_COATS = ((0.96, 0.95, 0.91), (0.62, 0.30, 0.11), (0.96, 0.95, 0.91))
 _RED = (0.86, 0.10, 0.10)
 _YELLOW = (0.96, 0.72, 0.20)
@@ -99,7 +79,6 @@ def _dog(cv: _Canvas, rng):
     cv.ellipse(1.66, -0.56, 0.07, 0.06, 0, _EYE)
     cv.ellipse(0.9, -0.55, 0.13, 0.30, -15, ear)
     cv.ellipse(1.17, -0.72, 0.05, 0.05, 0, _EYE)
-    return 0.95
 
 
 def _chicken(cv: _Canvas, rng):
@@ -116,7 +95,6 @@ def _chicken(cv: _Canvas, rng):
         cv.ellipse(0.5 + 0.12 * k, -0.92 - 0.03 * (k == 1), 0.08, 0.1, 0, _RED)
     cv.poly([(0.82, -0.7), (1.05, -0.63), (0.82, -0.56)], _YELLOW)
     cv.ellipse(0.84, -0.45, 0.06, 0.09, 0, _RED)
-    return 0.95
 
 
 def _horse(cv: _Canvas, rng):
@@ -131,7 +109,6 @@ def _horse(cv: _Canvas, rng):
     cv.ellipse(1.28, -0.92, 0.44, 0.17, 35, coat)
     cv.ellipse(1.12, -1.05, 0.05, 0.05, 0, _EYE)
     cv.poly([(0.95, -1.05), (1.0, -1.3), (1.08, -1.08)], coat * 0.9)
-    return 1.42
 
 
 def _cat(cv: _Canvas, rng):
@@ -147,11 +124,12 @@ def _cat(cv: _Canvas, rng):
     eye = jitter(rng, (0.55, 0.70, 0.20), 0.1)
     cv.ellipse(1.1, -0.55, 0.06, 0.05, 0, eye)
     cv.ellipse(1.3, -0.42, 0.05, 0.035, 0, (0.8, 0.45, 0.45))
-    return 0.9, tabby
+    return tabby  # the other painters return None: no stripes
 
 
 _ANIMAL_PAINTERS = (_dog, _chicken, _horse, _cat)
 _ANIMAL_SCALE = (0.25, 0.19, 0.22, 0.21)
+_ANIMAL_LEGS = (0.95, 0.95, 1.42, 0.9)  # from the body's centre to the feet, in units
 
 
 def _scene(rng, size: int, horizon: float) -> np.ndarray:
@@ -176,12 +154,10 @@ def _scene(rng, size: int, horizon: float) -> np.ndarray:
         base = jitter(rng, (0.58, 0.45, 0.30), 0.08)
         tex = 1.0 + 0.08 * noise(rng, size, 6) + 0.05 * noise(rng, size, size // 4)
         ground = base * tex[..., None] * (1.0 - 0.2 * depth)
-    below = (yy >= horizon)[..., None]
-    out = np.where(below, ground, sky)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    return np.clip(np.where((yy >= horizon)[..., None], ground, sky), 0.0, 1.0).astype(np.float32)
 
 
-def animal_image(seed: int, code: int, i: int, size: int) -> tuple[np.ndarray, int]:
+def _animal_image(seed: int, code: int, i: int, size: int) -> tuple[np.ndarray, int]:
     rng = np.random.default_rng([seed, code, i])
     label = i % len(ANIMAL_CLASSES)
     horizon = size * rng.uniform(0.3, 0.6)
@@ -189,21 +165,18 @@ def animal_image(seed: int, code: int, i: int, size: int) -> tuple[np.ndarray, i
     s = size * _ANIMAL_SCALE[label] * rng.uniform(0.85, 1.12)
     facing = float(rng.choice([-1.0, 1.0]))
     feet = size * rng.uniform(0.8, 0.96)
-    legs = {0: 0.95, 1: 0.95, 2: 1.42, 3: 0.9}[label]
     cx = size * rng.uniform(0.38, 0.62) - facing * 0.2 * s
-    cy = feet - legs * s
+    cy = feet - _ANIMAL_LEGS[label] * s
     canvas = _Canvas(size, cx, cy, s, facing)
-    result = _ANIMAL_PAINTERS[label](canvas, rng)
-    tabby = isinstance(result, tuple) and result[1]
+    tabby = bool(_ANIMAL_PAINTERS[label](canvas, rng))
     yy, xx = grid(size)
     # soft shadow under the animal
     shadow = np.exp(-(((xx - cx) / (1.1 * s)) ** 2 + ((yy - feet) / (0.12 * s)) ** 2))
     scene = scene * (1.0 - 0.45 * shadow)[..., None]
-    mask = canvas.mask
-    alpha = mask.astype(np.float32)[..., None] / 255.0
+    alpha = canvas.mask.astype(np.float32)[..., None] / 255.0
     albedo = canvas.img.astype(np.float32) / 255.0
     # rounded body shading: distance to the silhouette, lit from above
-    d = cv2.distanceTransform((mask > 127).astype(np.uint8), cv2.DIST_L2, 3)
+    d = cv2.distanceTransform((canvas.mask > 127).astype(np.uint8), cv2.DIST_L2, 3)
     dn = np.clip(d / (0.3 * s), 0.0, 1.0)
     dome = np.sqrt(dn * (2.0 - dn))
     gy, gx = np.gradient(cv2.GaussianBlur(dome, (5, 5), 0))
@@ -218,4 +191,7 @@ def animal_image(seed: int, code: int, i: int, size: int) -> tuple[np.ndarray, i
     return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8), label
 
 
-# --------------------------------------------------------------------------- public API
+def generate_animals(n: int, seed: int = 0, split: str = "train", size: int = 100):
+    """``n`` animal scenes, ``(n, size, size, 3)`` uint8 RGB, and their :data:`ANIMAL_CLASSES`
+    labels ``(n,)`` int32; image ``i`` depends only on ``(seed, split, i)``."""
+    return render_many(_animal_image, n, seed, split, size)

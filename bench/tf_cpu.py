@@ -131,7 +131,7 @@ def _why_not(keras, tf_cpu) -> str | None:
     if tf_cpu.tf_sees_a_gpu():
         return ("TensorFlow sees a GPU, where no rewrite runs: hide it (CUDA_VISIBLE_DEVICES=) "
                 "to measure the CPU")
-    if not tf_cpu.env_on():
+    if not tf_cpu.enabled():
         return f"{tf_cpu.ENV} turns every rewrite off: unset it"
     return None
 

@@ -5,7 +5,7 @@ The rewrite must compute what Keras and TensorFlow compute (values and both grad
 each way of taking the kernel gradient, with oneDNN on and off), must really run where it
 should (each check below asserts what :func:`tf_cpu.used` counted, so a silent fallback to
 Keras' own path fails), and must not run where it should not (switched off by ``RunConfig``,
-the environment or :func:`tf_cpu.switched`, a GPU, another backend). Counts are compared
+the process switch or :func:`tf_cpu.switched`, a GPU, another backend). Counts are compared
 before and after, never reset, so the tests do not depend on their order.
 """
 
@@ -30,9 +30,13 @@ only_tensorflow = pytest.mark.skipif(not TENSORFLOW, reason="the rewrites are Te
 
 
 @pytest.fixture(autouse=True)
-def _switch_left_alone(monkeypatch):
-    """Every test starts with the rewrites on, whatever the caller's environment says."""
-    monkeypatch.delenv(tf_cpu.ENV, raising=False)
+def _switch_left_alone():
+    """Every test starts with the rewrite switched on for the process, and leaves the switch
+    as it found it."""
+    before = tf_cpu.enabled()
+    tf_cpu.set_enabled(True)
+    yield
+    tf_cpu.set_enabled(before)
 
 
 counting = tf_cpu.counting
@@ -196,17 +200,6 @@ def test_a_convolution_round_trips_through_a_saved_model(tmp_path):
                                atol=1e-6)
 
 
-def test_a_model_saved_with_the_old_batch_norm_name_loads(tmp_path):
-    """Earlier versions saved their batch norms as ``colorization>BatchNormalization``."""
-    from colorization.nets import models
-
-    inputs = keras.Input((6, 6, 3))
-    model = keras.Model(inputs, models.BatchNormalization()(inputs))
-    model.save(tmp_path / "old.keras")
-    again = keras.saving.load_model(tmp_path / "old.keras", safe_mode=True)
-    assert isinstance(again.layers[-1], keras.layers.BatchNormalization)
-
-
 @only_tensorflow
 @pytest.mark.parametrize("onednn", ["0", "1"])
 def test_rewritten_gradients_with_and_without_onednn(onednn):
@@ -239,56 +232,57 @@ print("same")
 
 
 def test_the_switch_turns_the_rewrite_on_and_off():
-    def on():
-        return {n for n in tf_cpu.NAMES if tf_cpu.enabled(n)}
-
-    assert on() == {"conv_dilated"}
+    assert tf_cpu.enabled() and tf_cpu.active() == TENSORFLOW
     with tf_cpu.switched(False):
-        assert on() == set()
+        assert not tf_cpu.active()
         with tf_cpu.switched(True):
-            assert on() == {"conv_dilated"}
-        assert on() == set()
-    with tf_cpu.switched("conv_dilated"):  # one name
-        assert on() == {"conv_dilated"}
-    with tf_cpu.switched([]):
-        assert on() == set()
-    with pytest.raises(ValueError, match="unknown TensorFlow CPU rewrite"), \
-            tf_cpu.switched({"conv_dilated", "fast"}):
-        pass
+            assert tf_cpu.active() == TENSORFLOW
+        assert not tf_cpu.active()
     with pytest.raises(RuntimeError), tf_cpu.switched(False):
         raise RuntimeError  # the switch is restored all the same
-    assert on() == {"conv_dilated"}
+    assert tf_cpu.active() == TENSORFLOW
 
 
-def test_the_environment_turns_every_rewrite_off(monkeypatch):
-    for value in ("0", "off", "False"):
-        monkeypatch.setenv(tf_cpu.ENV, value)
+def test_the_process_switch_turns_the_rewrite_off():
+    for value in (False, "0", "off", "False"):
+        tf_cpu.set_enabled(value)
         with tf_cpu.switched(True):
-            assert not any(tf_cpu.enabled(n) or tf_cpu.active(n) for n in tf_cpu.NAMES)
-    for value in ("1", "on", ""):
-        monkeypatch.setenv(tf_cpu.ENV, value)
-        assert all(tf_cpu.enabled(n) for n in tf_cpu.NAMES)
+            assert not tf_cpu.enabled() and not tf_cpu.active()
+    for value in (True, "1", "on", ""):
+        tf_cpu.set_enabled(value)
+        assert tf_cpu.enabled()
 
 
-def test_an_invalid_environment_value_is_refused(monkeypatch, tmp_path):
-    monkeypatch.setenv(tf_cpu.ENV, "maybe")
+def test_the_environment_sets_the_process_switch(monkeypatch):
+    from colorization.core import runtime
+
+    monkeypatch.setenv(tf_cpu.ENV, "off")
+    runtime.apply_environment()
+    assert not tf_cpu.enabled()
+    monkeypatch.delenv(tf_cpu.ENV)
+    runtime.apply_environment()
+    assert tf_cpu.enabled()
+
+
+def test_an_invalid_value_is_refused(monkeypatch):
+    from colorization.core import runtime
+
     with pytest.raises(ValueError, match=f"{tf_cpu.ENV} must be 1 .* or 0 .*'maybe'"):
-        tf_cpu.enabled("conv_dilated")
-    with pytest.raises(ValueError, match=tf_cpu.ENV), tf_cpu.switched(True):
-        pass
+        tf_cpu.set_enabled("maybe")
+    monkeypatch.setenv(tf_cpu.ENV, "maybe")
     with pytest.raises(ValueError, match=tf_cpu.ENV):
-        train(_tiny(), tmp_path / "run", verbose=0)
-    assert not (tmp_path / "run").exists()  # refused before anything is written
+        runtime.apply_environment()
+    assert tf_cpu.enabled()  # the switch is left as it was
 
 
 def test_active_only_on_tensorflow_without_a_gpu(monkeypatch):
     if TENSORFLOW:
-        assert all(tf_cpu.active(n) for n in tf_cpu.NAMES)
+        assert tf_cpu.active()
         with monkeypatch.context() as patch:
             patch.setattr(tf_cpu, "tf_sees_a_gpu", lambda: True)
-            assert not any(tf_cpu.active(n) for n in tf_cpu.NAMES)
+            assert not tf_cpu.active()
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
-    assert not any(tf_cpu.active(n) for n in tf_cpu.NAMES)
+    assert not tf_cpu.active()
 
 
 def _dilated_step():
@@ -314,7 +308,7 @@ def test_nothing_is_rewritten_where_tensorflow_sees_a_gpu(monkeypatch):
 def test_switched_off_the_layer_is_keras_own():
     with tf_cpu.switched(False):
         assert _dilated_step() == {}
-    with tf_cpu.switched(["conv_dilated"]):
+    with tf_cpu.switched(True):
         assert _dilated_step() == {"conv_dilated": 1}
 
 
@@ -325,14 +319,14 @@ def _tiny(**settings) -> RunConfig:
 
 
 @only_tensorflow
-@pytest.mark.parametrize("how", ["on", "run_config", "environment", "gpu"])
+@pytest.mark.parametrize("how", ["on", "run_config", "process", "gpu"])
 def test_a_training_says_whether_the_rewrite_trained_it(how, tmp_path, monkeypatch):
     """Through ``colorization.runs.train.train`` on the TensorFlow CPU: on, the dilated
     convolution of zhang_fruits takes the rewrite and status.json says so; switched off for
     the run, for the process, or on a (simulated) GPU, nothing is rewritten and the list is
     empty. The autoencoders have no dilated convolution: their list is always empty."""
-    if how == "environment":
-        monkeypatch.setenv(tf_cpu.ENV, "0")
+    if how == "process":
+        tf_cpu.set_enabled(False)
     if how == "gpu":
         monkeypatch.setattr(tf_cpu, "tf_sees_a_gpu", lambda: True)
     with counting() as ran:
@@ -359,14 +353,14 @@ cfg = RunConfig(model="zhang_fruits", data="synthetic-fruits", image_size=16, ma
 run = train(cfg, sys.argv[1], verbose=0)
 print(json.dumps({"backend": keras.backend.backend(), "state": run.status["state"],
                   "status": run.status["tf_cpu_rewrites"], "used": tf_cpu.used(),
-                  "active": [n for n in tf_cpu.NAMES if tf_cpu.active(n)]}))
+                  "active": tf_cpu.active()}))
 """
 
 
 def test_on_jax_a_training_runs_and_nothing_is_rewritten(tmp_path, run_on_backend):
     result = run_on_backend(_JAX_TRAIN, "jax", tmp_path / "run")
     assert result == {"backend": "jax", "state": "finished", "status": [], "used": {},
-                      "active": []}
+                      "active": False}
 
 
 def _small_network():

@@ -1,19 +1,9 @@
 """The one way the project writes a file (atomically), and reads one back (validated).
 
-Every file is written to a temporary name in the same folder, flushed and fsynced, then
-renamed over the target (``os.replace``, atomic on POSIX and Windows), and the folder is
-fsynced so the rename itself survives a power cut. A crash, a kill or a full disk at any
-instant leaves the previous file or the new one, never half of one; a failed write removes its
-temporary file and re-raises.
-
-Use :func:`atomic_write` for anything written in pieces (images, archives, ``.npy`` arrays,
-Keras files via a path), and the small helpers for whole texts, bytes and JSON.
-
-Reading: :func:`read_json` is the one reader of the project's JSON files. A file that is
-missing where it must exist, cut short, not UTF-8, not JSON (``NaN`` and ``Infinity``
-included, which :func:`write_json` never writes) or of another JSON type raises
-:class:`DamagedFileError`, whose message names the file, what is wrong and what to do.
-:func:`number_problem` says why a value read from a file is not the number it should be.
+A file is written to a temporary name beside it, fsynced, then renamed over the target and the
+folder fsynced: a crash, a kill or a full disk leaves the previous file or the new one, never
+half of one. :func:`read_json` raises :class:`DamagedFileError` (naming the file, what is wrong
+and what to do) for a missing, cut short or invalid JSON file.
 """
 
 from __future__ import annotations
@@ -28,20 +18,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = [
-    "DamagedFileError",
-    "atomic_path",
-    "atomic_write",
-    "damaged",
-    "finite_json",
-    "number_problem",
-    "read_json",
-    "set_aside",
-    "write_bytes",
-    "write_json",
-    "write_text",
-]
-
 
 def _current_umask() -> int:
     mask = os.umask(0)
@@ -52,36 +28,24 @@ def _current_umask() -> int:
 _UMASK = _current_umask()
 
 
-def _short(name: str, limit: int = 64) -> str:
-    """At most ``limit`` bytes of ``name`` (file names are limited in bytes, not characters)."""
-    return name.encode()[:limit].decode(errors="ignore")
-
-
 def _fsync_dir(folder: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):  # some filesystems (and Windows) do not open folders
         fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # some filesystems (and Windows) do not open folders
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextlib.contextmanager
 def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``.
-
-    For writers that want a file name rather than a file object (``keras.Model.save``,
-    ``cv2.imwrite``, ``np.save``). ``suffix`` (default: the target's own) keeps libraries that
-    choose the format from the extension happy. The parent folder must exist.
-    """
+    """Yield a temporary path beside ``path`` (in an existing folder), for writers that want a
+    file name; on success it is fsynced and renamed to ``path``. ``suffix`` (default: the
+    target's) is for libraries that choose the format from the extension."""
     path = Path(path)
     suffix = path.suffix if suffix is None else suffix
-    fd, name = tempfile.mkstemp(prefix=f".{_short(path.name)}.", suffix=f".tmp{suffix}",
-                                dir=path.parent)
+    short = path.name.encode()[:64].decode(errors="ignore")  # names are limited in bytes
+    fd, name = tempfile.mkstemp(prefix=f".{short}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
@@ -99,9 +63,8 @@ def atomic_path(path, suffix: str | None = None) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def atomic_write(path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator:
-    """Open a temporary file beside ``path`` for writing; rename it over ``path`` on success.
-
-    ``mode`` is ``"w"`` (text, ``encoding``) or ``"wb"`` (bytes)."""
+    """Open a temporary file beside ``path`` for writing (``mode`` ``"w"`` or ``"wb"``); rename
+    it over ``path`` on success."""
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_write writes whole files: mode 'w' or 'wb', not {mode!r}")
     with atomic_path(path) as tmp:
@@ -138,17 +101,15 @@ def finite_json(obj):
 
 
 def write_json(path, obj) -> Path:
-    """``obj`` as indented, key-sorted JSON (stable diffs), written atomically.
-
-    Always valid JSON: NaN and infinities are written as ``null``."""
+    """``obj`` as indented, key-sorted JSON, written atomically; NaN and infinities as
+    ``null``."""
     text = json.dumps(finite_json(obj), indent=2, sort_keys=True, allow_nan=False)
     return write_text(path, text + "\n")
 
 
 class DamagedFileError(ValueError):
-    """A file that is not what it should be (missing, cut short, garbage, a wrong value); the
-    message names it, says what is wrong and what to do. ``path``: the file; ``why``: what
-    is wrong with it, when given apart."""
+    """A file that is not what it should be; the message names it, says what is wrong
+    (``why``) and what to do."""
 
     def __init__(self, message: str, path=None, why: str | None = None):
         super().__init__(message)
@@ -167,8 +128,8 @@ def _no_constant(name: str):
 
 def read_json(path, what: str, todo: str, expect: type = dict):
     """The JSON value of ``path``, of type ``expect``; :class:`DamagedFileError` (``PATH is
-    not WHAT (why): TODO``) for a missing file, an empty or cut-short one, bytes that are not
-    UTF-8 or not JSON (``NaN`` and ``Infinity`` included) and a value of another type."""
+    not WHAT (why): TODO``) for a file missing, empty, cut short, not UTF-8, not JSON
+    (``NaN`` included) or of another type."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -191,8 +152,8 @@ def read_json(path, what: str, todo: str, expect: type = dict):
 
 def number_problem(value, low: float = -math.inf, high: float = math.inf,
                    whole: bool = False) -> str | None:
-    """Why ``value`` is not a finite real number in ``[low, high]`` (a whole one when
-    ``whole``), or ``None`` when it is. Booleans and strings are never numbers."""
+    """Why ``value`` is not a finite real number in ``[low, high]`` (whole when ``whole``;
+    never a bool), or ``None`` when it is."""
     if value is None:
         return "missing"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -210,7 +171,7 @@ def number_problem(value, low: float = -math.inf, high: float = math.inf,
 
 def set_aside(path) -> Path:
     """Rename a damaged ``path`` to ``NAME.damaged-<date>T<time>`` beside it (numbered when
-    that name is taken) and return the new path; nothing is deleted."""
+    taken) and return the new path."""
     path = Path(path)
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S")
     for k in range(1000):
@@ -220,3 +181,11 @@ def set_aside(path) -> Path:
             _fsync_dir(path.parent)
             return target
     raise FileExistsError(f"cannot set {path} aside: {target} exists")
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Delete the temporary files of writes a kill interrupted in ``folder`` (only ever the
+    hidden ``.NAME.*.tmp*`` files :func:`atomic_path` makes)."""
+    for p in Path(folder).glob(".*.tmp*") if Path(folder).is_dir() else ():
+        if p.is_file():
+            p.unlink(missing_ok=True)

@@ -1,29 +1,12 @@
 """Zhang et al.'s quantised ab space: bins, soft encoding, class rebalancing, annealed mean.
 
-**The bins.** ab is cut into cells of a grid of ``GRID = 10`` ab units; a bin is a cell that
-some displayable colour reaches. Q is computed here, not downloaded: every one of the
-16,777,216 8-bit sRGB colours is converted to Lab with :func:`colorization.core.color.rgb_to_lab`
-(the pipeline's own conversion), its ab is rounded to the grid (``round(ab / 10) * 10``,
-NumPy's round-half-to-even) and the distinct cells are counted. That gives **Q = 261**
-(a in [-90, 100], b in [-110, 90]). Zhang et al. used 313, from their own, wider estimate
-of the gamut (ab cells in gamut at *any* L in a continuous sweep, not just the colours an
-8-bit image can hold). The bin centres are the cell centres, sorted by (a, b); the result is
-cached in memory and in ``data_dir()/priors/`` (the computation takes a few seconds).
-
-**Soft encoding** (:func:`soft_encode`): a true ab is spread over its ``k = 5`` nearest bins
-with Gaussian weights (``sigma = 5`` ab units), normalised to sum to one.
-
-**Class rebalancing** (:func:`rebalancing_weights`): with the empirical prior ``p`` of the
-training set's ab over the bins (:func:`empirical_prior`: nearest-bin histogram of the
-pixels of at most 2,000 training images, smoothed with a Gaussian of sigma 5 over the bin
-centres as Zhang does, cached per dataset), ``w ∝ ((1 - λ) p + λ / Q)^-1`` with ``λ = 0.5``,
-scaled so that ``sum(p * w) == 1`` (the expected weight of a training pixel is 1, so the
-loss keeps its scale).
-
-**Annealed mean** (:func:`annealed_mean`): the predicted distribution ``z`` is re-tempered,
-``f_T(z) ∝ exp(log z / T)`` (``softmax(logits / T)``), and its mean taken. ``T = 1`` is the
-expectation (desaturated: the mean of a spread of colours is greyish), ``T -> 0`` the mode
-(vivid but patchy); Zhang's ``T = 0.38`` is in between.
+The bins are the cells of a 10-ab-unit grid that some 8-bit sRGB colour reaches, computed here
+from all 16,777,216 colours with the pipeline's own Lab conversion: Q = 261 (Zhang et al. used
+313, from a wider gamut estimate). They are cached in ``data_dir()/priors/``. A true ab is
+soft-encoded over its 5 nearest bins (Gaussian, sigma 5); class rebalancing weights pixels by
+``w ∝ ((1 - λ) p + λ / Q)^-1`` (λ = 0.5, ``p`` the training set's smoothed prior, ``sum(p w)
+= 1``); the annealed mean decodes ``softmax(logits / T)`` with Zhang's ``T = 0.38``, between
+the desaturated mean (T = 1) and the patchy mode (T -> 0).
 """
 
 from __future__ import annotations
@@ -43,37 +26,27 @@ LAMBDA = 0.5
 TEMPERATURE = 0.38
 PRIOR_MAX_IMAGES = 2000
 
-_CODE = 128  # grid index i in [-64, 63] -> i + 64; cell code = (ia + 64) * 128 + (ib + 64)
-
-
-def _cell_codes(ab: np.ndarray, grid: float) -> np.ndarray:
-    idx = np.round(np.asarray(ab, np.float64) / grid).astype(np.int64) + _CODE // 2
-    return idx[..., 0] * _CODE + idx[..., 1]
-
 
 def _gamut_cells(grid: float) -> np.ndarray:
-    """Sorted codes of the grid cells reached by all 8-bit sRGB colours."""
+    """Grid indices ``(Q, 2)`` of the cells reached by all 8-bit sRGB colours, sorted."""
     channel = np.arange(256, dtype=np.uint8)
-    codes = []
+    cells = []
     for red in range(0, 256, 16):  # 16 chunks of 1M colours
-        rgb = np.stack(
-            np.meshgrid(np.arange(red, red + 16, dtype=np.uint8), channel, channel,
-                        indexing="ij"), axis=-1).reshape(-1, 3)
-        ab = color.to_numpy(color.rgb_uint8_to_lab(rgb))[:, 1:]
-        codes.append(np.unique(_cell_codes(ab, grid)))
-    return np.unique(np.concatenate(codes))
+        rgb = np.stack(np.meshgrid(np.arange(red, red + 16, dtype=np.uint8), channel, channel,
+                                   indexing="ij"), axis=-1).reshape(-1, 3)
+        ab = color.to_numpy(color.rgb_uint8_to_lab(rgb))[:, 1:].astype(np.float64)
+        cells.append(np.unique(np.round(ab / grid).astype(np.int64), axis=0))
+    return np.unique(np.concatenate(cells), axis=0)
 
 
 @functools.cache
 def ab_bins(grid: float = GRID) -> np.ndarray:
-    """Bin centres ``(Q, 2)`` float32 in ab units (Q = 261 for the grid of 10), sorted by
-    (a, b): the grid cells that the 8-bit sRGB gamut reaches (see the module docstring)."""
+    """Bin centres ``(Q, 2)`` float32 in ab units, sorted by (a, b): the grid cells that the
+    8-bit sRGB gamut reaches."""
     cache = paths.data_dir() / "priors" / f"ab-bins-grid{grid:g}.npy"
     if cache.exists():
         return np.load(cache)
-    codes = _gamut_cells(grid)
-    centres = np.stack([codes // _CODE - _CODE // 2, codes % _CODE - _CODE // 2], axis=-1)
-    centres = (centres * grid).astype(np.float32)
+    centres = (_gamut_cells(grid) * grid).astype(np.float32)
     _save_npy(cache, centres)
     return centres
 
@@ -90,13 +63,9 @@ def _save_npy(path, array) -> None:
 
 
 def soft_encode(ab, centres=None, sigma: float = SIGMA, k: int = NEIGHBOURS):
-    """ab ``(..., 2)`` in ab units -> soft one-hot ``(..., Q)`` float32 summing to one.
-
-    The ``k`` nearest bin centres get ``exp(-d^2 / (2 sigma^2))``, the others 0, then the
-    row is normalised. Written with ``keras.ops`` (runs inside a training step on any
-    backend); distances via ``|x|^2 - 2 x.c + |c|^2`` so memory is ``(..., Q)``, not
-    ``(..., k, Q)``. A pixel exactly equidistant from its k-th and (k+1)-th bins keeps both.
-    """
+    """ab ``(..., 2)`` in ab units -> soft one-hot ``(..., Q)`` float32 summing to one: the
+    ``k`` nearest bins weighted ``exp(-d^2 / (2 sigma^2))``. ``keras.ops``: runs in a
+    training step."""
     centres = ab_bins() if centres is None else centres
     centres = ops.convert_to_tensor(np.asarray(centres, np.float32))
     ab = ops.cast(ops.convert_to_tensor(ab), "float32")
@@ -139,12 +108,8 @@ def empirical_prior(rgb: np.ndarray, centres=None, sigma: float = SIGMA) -> np.n
 
 def cached_prior(images: np.ndarray, dataset: str, max_images: int = PRIOR_MAX_IMAGES,
                  seed: int = 0) -> np.ndarray:
-    """:func:`empirical_prior` of a training set, computed once and cached on disk.
-
-    At most ``max_images`` images (a seeded random subset) are used. The cache file,
-    ``data_dir()/priors/<dataset>-<H>px-<N>img-q<Q>-<hash>.npy``, is keyed by a hash of the
-    images used, so a different subset or dataset never reads a stale prior.
-    """
+    """:func:`empirical_prior` of at most ``max_images`` images (a seeded subset), cached in
+    ``data_dir()/priors/`` under a hash of the images used."""
     images = np.asarray(images)
     if len(images) > max_images:
         pick = np.sort(np.random.default_rng(seed).choice(len(images), max_images,
@@ -170,9 +135,8 @@ def rebalancing_weights(prior: np.ndarray, lam: float = LAMBDA) -> np.ndarray:
 
 
 def annealed_mean(logits, temperature: float = TEMPERATURE, centres=None):
-    """Logits ``(..., Q)`` -> ab ``(..., 2)`` float32 in ab units: the mean of
-    ``softmax(logits / T)`` over the bin centres. ``T = 1``: the expectation; ``T -> 0``:
-    the mode (``T <= 1e-6`` returns the mode's centre exactly)."""
+    """Logits ``(..., Q)`` -> ab ``(..., 2)`` float32: the mean of ``softmax(logits / T)``
+    over the bin centres (``T <= 1e-6``: the mode's centre)."""
     centres = ab_bins() if centres is None else centres
     centres = ops.convert_to_tensor(np.asarray(centres, np.float32))
     logits = ops.cast(ops.convert_to_tensor(logits), "float32")

@@ -1,9 +1,8 @@
-"""The process-wide settings the entry points make before Keras loads: TensorFlow's CPU kernels
-and a quiet start-up.
+"""The process-wide settings the entry points make before Keras loads: TensorFlow's CPU kernels,
+a quiet start-up and the switch of the TensorFlow CPU rewrites.
 
-Nothing here runs at import time. The command line, ``make reproduce``, the notebooks' set-up
-call, the benchmarks and the tests' ``conftest.py`` call :func:`prepare_tensorflow` before
-anything imports Keras.
+Nothing here runs at import time. The command line, the notebooks' set-up call, the benchmarks
+and the tests' ``conftest.py`` call :func:`prepare_tensorflow` before anything imports Keras.
 """
 
 from __future__ import annotations
@@ -12,40 +11,51 @@ import importlib.util
 import os
 import sys
 
+TF_CPU_REWRITES_ENV = "COLORIZATION_TF_CPU_REWRITES"
+#: Whether the rewrites of :mod:`colorization.nets.tf_cpu` may run in this process
+#: (``tf_cpu.set_enabled`` and :func:`apply_environment` set it).
+tf_cpu_rewrites = True
+
 
 def prepare_tensorflow(level: str = "3") -> None:
-    """Call before Keras loads: :func:`use_onednn`, then :func:`quiet` at ``level``."""
+    """Call before Keras loads: :func:`apply_environment`, :func:`use_onednn`, then
+    :func:`quiet` at ``level``."""
+    apply_environment()
     use_onednn()
     quiet(level)
 
 
-def use_onednn() -> None:
-    """Turn on TensorFlow's oneDNN CPU kernels (``TF_ENABLE_ONEDNN_OPTS=1``) unless the user
-    chose; it only counts before TensorFlow is imported.
+def on_or_off(value) -> bool:
+    """A bool, or a value of ``COLORIZATION_TF_CPU_REWRITES``, as a bool."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("0", "false", "no", "off"):
+        return False
+    if text in ("", "1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{TF_CPU_REWRITES_ENV} must be 1 (rewrites on, the default) or 0 (off), "
+                     f"not {text!r}")
 
-    TensorFlow 2.21 turns them on by itself only on CPUs with AVX-512 VNNI or newer; on older
-    ones (AVX2) they train the paper networks faster than its Eigen kernels
-    (``docs/performance.md``, section 2, has the measurements), and the benchmark's PyTorch
-    twin uses oneDNN too. The results differ from Eigen's by float32 rounding.
-    ``TF_ENABLE_ONEDNN_OPTS=0`` turns them off. This is TensorFlow's own option, not one of
-    the rewrites of :mod:`colorization.nets.tf_cpu`.
-    """
+
+def apply_environment() -> None:
+    """Set :data:`tf_cpu_rewrites` from ``COLORIZATION_TF_CPU_REWRITES`` (default on)."""
+    global tf_cpu_rewrites
+    tf_cpu_rewrites = on_or_off(os.environ.get(TF_CPU_REWRITES_ENV, "1"))
+
+
+def use_onednn() -> None:
+    """Turn on TensorFlow's oneDNN CPU kernels (``TF_ENABLE_ONEDNN_OPTS=1``, faster than Eigen
+    on the paper networks, ``docs/performance.md``) unless the user chose; only before
+    TensorFlow is imported."""
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 def quiet(level: str = "3") -> None:
-    """Keep TensorFlow's start-up and log lines out of the output; call it before Keras loads.
-
-    Sets ``TF_CPP_MIN_LOG_LEVEL`` to ``level`` unless the user chose one. TensorFlow 2.21 writes
-    "oneDNN custom operations are on", "Could not find cuda drivers" and an absl warning to file
-    descriptor 2 before its logging is initialised, whatever that variable says; in a notebook
-    they land in every executed cell's output (and in nbval's comparison). So when quiet
-    TensorFlow is asked for (level >= 1), it is imported here with fd 2 pointed at /dev/null;
-    Python-level errors of the import are still raised. At level 2 or more, TensorFlow's own
-    Python logger shows errors only (its retracing warnings carry memory addresses and call
-    counts, noise in an executed notebook). Does nothing for another Keras backend.
-    """
+    """Keep TensorFlow's start-up and log lines out of the output (``TF_CPP_MIN_LOG_LEVEL`` =
+    ``level`` unless the user chose): at level >= 1 TensorFlow is imported here with fd 2 on
+    /dev/null, at level >= 2 its Python logger shows errors only."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", level)
     chosen = os.environ["TF_CPP_MIN_LOG_LEVEL"]
     if chosen in ("", "0") or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":

@@ -1,21 +1,10 @@
 """Zhang et al.'s classification colorizer: rebalanced cross-entropy over ab bins.
 
-:class:`ClassificationColorizer` wraps the ``zhang_classification`` network of
-:mod:`colorization.nets.models` (normalised L ``(B, H, W, 1)`` -> logits ``(B, H, W, Q)`` over the
-in-gamut ab bins of :mod:`colorization.core.quantize`) and keeps the engine's interface:
-
-- ``call(rgb, training=True)`` returns the logits (what ``compute_loss`` needs);
-- ``call(rgb, training=False)`` returns the annealed-mean ab at ``temperature`` in ab units,
-  which ``predict`` passes on unchanged (``decode`` is the identity), so the epoch snapshots,
-  evaluation and ``colorize`` treat it like every other model;
-- ``compute_loss`` soft-encodes the true ab (Gaussian, sigma 5, 5 nearest bins) and returns
-  the cross-entropy, each pixel weighted by the rebalancing weight of its nearest bin
-  (``w ∝ ((1 - 0.5) p + 0.5 / Q)^-1`` with ``sum(p w) = 1``, ``p`` the empirical prior of
-  the training set, set by :meth:`ClassificationColorizer.configure` with the run's
-``rebalance_lambda``).
-
-``temperature`` (default 0.38) is a property backed by a non-trainable variable (saved with
-the model): setting it changes the next prediction without recompiling anything.
+:class:`ClassificationColorizer` wraps the ``zhang_classification`` network (normalised L ->
+logits over the ab bins of :mod:`colorization.core.quantize`). Training, ``call`` returns the
+logits and ``compute_loss`` is the soft-encoded cross-entropy, each pixel weighted by the
+rebalancing weight of its nearest bin; at inference ``call`` returns the annealed-mean ab in ab
+units, so ``predict`` and everything after it treat it like the other models.
 """
 
 from __future__ import annotations
@@ -30,14 +19,8 @@ from colorization.nets.colorizer import Colorizer
 
 @keras.saving.register_keras_serializable(package="colorization")
 class ClassificationColorizer(Colorizer):
-    """uint8 RGB -> Q logits (training) or annealed-mean ab in ab units (inference).
-
-    Args:
-        network: normalised L ``(B, H, W, 1)`` -> logits ``(B, H, W, Q)``.
-        temperature: annealed-mean temperature T (``> 0``; 1 = mean, -> 0 = mode).
-        centres: bin centres ``(Q, 2)`` in ab units (default :func:`quantize.ab_bins`);
-            stored in the config so a saved model decodes without recomputing the gamut.
-    """
+    """uint8 RGB -> Q logits (training) or annealed-mean ab at ``temperature`` (> 0) in ab
+    units (inference); ``centres``: the bin centres (default :func:`quantize.ab_bins`)."""
 
     def __init__(self, network, convention="symmetric", temperature=quantize.TEMPERATURE,
                  centres=None, **kwargs):
@@ -49,8 +32,7 @@ class ClassificationColorizer(Colorizer):
                              f"{network.output_shape[-1]} logits")
         self.class_weights = np.ones(len(self.centres), np.float32)  # set by configure()
         _check_temperature(temperature)
-        # A (non-trainable) variable, not a Python float: changing T then needs no retrace
-        # of the compiled predict function, on any backend.
+        # a variable: changing T needs no retrace of the compiled predict function
         self._temperature = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(float(temperature)),
             trainable=False, name="temperature")
@@ -88,12 +70,9 @@ class ClassificationColorizer(Colorizer):
     def configure(self, make_optimizer, *, loss: str = "rebalanced_ce", loss_delta=None,
                   rebalance_lambda: float = quantize.LAMBDA, train_images=None,
                   jit_compile="auto"):
-        """Rebalancing weights from the training set's prior (cached), then compile.
-
-        ``rebalance_lambda`` mixes the prior with the uniform distribution (0.5, Zhang's
-        value; 1.0 turns rebalancing off, an ablation). ``loss`` must name this model's own
-        objective, ``"rebalanced_ce"``; ``loss_delta`` is not used.
-        """
+        """Rebalancing weights from the training set's prior, then compile.
+        ``rebalance_lambda`` mixes the prior with the uniform distribution (0.5, Zhang's; 1.0
+        turns rebalancing off); ``loss`` must be ``"rebalanced_ce"``."""
         del loss_delta
         if loss != "rebalanced_ce":
             raise ValueError(f"{self.name} trains with 'rebalanced_ce', not {loss!r}")

@@ -1,31 +1,15 @@
 """A conditional GAN colorizer (Nazeri, Ng & Ebrahimi 2018, after pix2pix).
 
-- **Generator**: the ``gan`` network of :mod:`colorization.nets.models`, a U-Net, normalised L
-  ``(B, H, W, 1)`` -> ab ``(B, H, W, 2)`` in [-1, 1] (tanh, ``"symmetric"``: ab / 128).
-- **Discriminator** (:func:`build_discriminator`): a 70x70 PatchGAN on ``concat(L, ab)``
-  ``(B, H, W, 3)`` -> one logit per overlapping patch ``(B, H/8, W/8, 1)``: 4x4 convs
-  C64 (s2, no norm) - C128 (s2) - C256 (s2) - C512 (s1) - 1 (s1), LeakyReLU(0.2),
-  BatchNorm. Real pairs are (L, true ab), fake ones (L, generated ab).
-- **Objectives** (binary cross-entropy on logits, every patch a sample)::
+The generator is the ``gan`` U-Net of :mod:`colorization.nets.models`; the discriminator a
+70x70 PatchGAN on ``concat(L, ab)`` (:func:`build_discriminator`). With binary cross-entropy on
+logits, every patch a sample::
 
-      d_loss = (BCE(D(L, ab), 1) + BCE(D(L, G(L)), 0)) / 2
-      g_adv  = BCE(D(L, G(L)), 1)
-      g_l1   = mean |G(L) - ab|            (normalised ab units: ab / 128)
-      loss   = g_adv + 100 * g_l1          (the generator's total; what history.csv logs)
+    d_loss = (BCE(D(L, ab), 1) + BCE(D(L, G(L)), 0)) / 2
+    loss   = BCE(D(L, G(L)), 1) + 100 * mean |G(L) - ab|     (normalised ab)
 
-- **Optimisation**: Adam with ``beta_1 = 0.5`` for both networks, at the run's learning
-  rate and schedule (the registry's GAN experiments set pix2pix's 2e-4). One Keras optimizer
-  holds the moment estimates of both networks: Adam is per variable, so applying the
-  generator's gradients (of ``loss``) and the discriminator's (of ``d_loss``) in one call
-  is exactly two Adams stepping once each, and one optimizer is what every backend's
-  ``fit`` carries in its training state. Both networks step on every batch, from the same
-  forward pass (simultaneous updates, as in pix2pix's reference code).
-
-``train_step`` is backend-specific, as Keras 3 requires: ``tf.GradientTape`` on TensorFlow,
-a pure function of the state with ``stateless_call`` and ``jax.vjp`` on JAX, and
-``torch.autograd.grad`` on PyTorch. The objectives themselves are shared ``keras.ops`` code.
-Saving stores both networks in ``model.keras`` (safe-mode loadable); prediction only runs
-the generator.
+Both networks step on every batch from the same forward pass, with Adam (``beta_1 = 0.5``); one
+optimizer holds both networks' moments (Adam is per variable, so this is two Adams).
+``train_step`` is written per backend, as Keras 3 requires; the objectives are shared.
 """
 
 from __future__ import annotations
@@ -41,8 +25,8 @@ _NORM = {"momentum": 0.9, "epsilon": 1e-5}
 
 
 def build_discriminator(input_shape=(None, None, 3), filters=(64, 128, 256, 512)) -> keras.Model:
-    """70x70 PatchGAN: ``concat(L, ab)`` normalised ``(B, H, W, 3)`` -> patch logits
-    ``(B, ceil(H/8), ceil(W/8), 1)`` float32 (``"same"`` padding keeps any size >= 1)."""
+    """70x70 PatchGAN: normalised ``concat(L, ab)`` ``(B, H, W, 3)`` -> patch logits
+    ``(B, ceil(H/8), ceil(W/8), 1)`` float32: 4x4 convs, LeakyReLU(0.2), BatchNorm."""
     inputs = keras.Input(shape=tuple(input_shape), name="lightness_ab")
     x = inputs
     for i, n_filters in enumerate(filters, start=1):
@@ -58,21 +42,15 @@ def build_discriminator(input_shape=(None, None, 3), filters=(64, 128, 256, 512)
 
 def _bce_logits(target: float, logits):
     """Mean binary cross-entropy of every patch against a constant label, from logits."""
-    # max(z, 0) - z * y + log(1 + exp(-|z|)): the stable form.
     logits = ops.cast(logits, "float32")
-    return ops.mean(ops.relu(logits) - logits * target + ops.log1p(ops.exp(-ops.abs(logits))))
+    labels = ops.full_like(logits, target)
+    return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
 
 @keras.saving.register_keras_serializable(package="colorization")
 class GANColorizer(Colorizer):
-    """uint8 RGB -> generated normalised ab; trains generator and discriminator together.
-
-    Args:
-        network: the generator, normalised L ``(B, H, W, 1)`` -> ab in [-1, 1].
-        discriminator: PatchGAN, ``(B, H, W, 3)`` -> patch logits (default: a new one at the
-            generator's input size).
-        l1_weight: weight of the L1 term in the generator's loss (100).
-    """
+    """uint8 RGB -> generated normalised ab; trains the generator ``network`` and the
+    ``discriminator`` (default: a new PatchGAN) together, with L1 weight ``l1_weight``."""
 
     def __init__(self, network, convention="symmetric", discriminator=None,
                  l1_weight=L1_WEIGHT, **kwargs):
@@ -89,8 +67,8 @@ class GANColorizer(Colorizer):
 
     def configure(self, make_optimizer, *, loss: str = "adversarial_l1", loss_delta=None,
                   rebalance_lambda=None, train_images=None, jit_compile="auto"):
-        """Adam (``beta_1 = 0.5``) at the run's rate and schedule. ``loss`` must name this
-        model's own objective, ``"adversarial_l1"``; the other settings are not used."""
+        """Adam (``beta_1 = 0.5``) at the run's rate and schedule; ``loss`` must be
+        ``"adversarial_l1"``."""
         del loss_delta, rebalance_lambda, train_images
         if loss != "adversarial_l1":
             raise ValueError(f"{self.name} trains with 'adversarial_l1', not {loss!r}")
@@ -100,12 +78,6 @@ class GANColorizer(Colorizer):
             settings["beta_1"] = BETA_1
             optimizer = optimizer.__class__.from_config(settings)
         self.compile(optimizer=optimizer, jit_compile=jit_compile)
-
-    # ---------------------------------------------------------------- shared objectives
-
-    def _pairs(self, rgb):
-        """uint8 RGB -> (normalised L, normalised true ab)."""
-        return self.lightness(rgb), self.target(rgb)
 
     def _objectives(self, lightness, ab, fake, d_real, d_fake):
         d_loss = 0.5 * (_bce_logits(1.0, d_real) + _bce_logits(0.0, d_fake))
@@ -125,17 +97,11 @@ class GANColorizer(Colorizer):
             tracker.update_state(values[tracker.name])
         return {t.name: t.result() for t in self.trackers}
 
-    # ---------------------------------------------------------------- train_step per backend
-
     def train_step(self, *args):
         backend = keras.backend.backend()
-        if backend == "jax":
-            return self._train_step_jax(*args)
-        if backend == "tensorflow":
-            return self._train_step_tensorflow(*args)
-        if backend == "torch":
-            return self._train_step_torch(*args)
-        raise NotImplementedError(f"GANColorizer has no train_step for the {backend} backend")
+        if backend not in ("jax", "tensorflow", "torch"):
+            raise NotImplementedError(f"GANColorizer has no train_step for the {backend} backend")
+        return getattr(self, f"_train_step_{backend}")(*args)
 
     def _split_grads_apply(self, g_grads, d_grads):
         g_vars = self.network.trainable_variables
@@ -146,7 +112,7 @@ class GANColorizer(Colorizer):
         import tensorflow as tf  # backend-specific: only on TensorFlow
 
         x = data[0] if isinstance(data, (tuple, list)) else data
-        lightness, ab = self._pairs(x)
+        lightness, ab = self.lightness(x), self.target(x)
         with tf.GradientTape(persistent=True) as tape:
             values = self._forward(lightness, ab)
         g_grads = tape.gradient(values["loss"], self.network.trainable_variables)
@@ -159,7 +125,7 @@ class GANColorizer(Colorizer):
         import torch  # backend-specific: only on PyTorch
 
         x = data[0] if isinstance(data, (tuple, list)) else data
-        lightness, ab = self._pairs(x)
+        lightness, ab = self.lightness(x), self.target(x)
         values = self._forward(lightness, ab)
         g_vars = self.network.trainable_variables
         d_vars = self.discriminator.trainable_variables
@@ -175,7 +141,7 @@ class GANColorizer(Colorizer):
 
         trainable, non_trainable, optimizer_vars, metrics_vars = state
         x = data[0] if isinstance(data, (tuple, list)) else data
-        lightness, ab = self._pairs(x)
+        lightness, ab = self.lightness(x), self.target(x)
         t_index = {id(v): i for i, v in enumerate(self.trainable_variables)}
         n_index = {id(v): i for i, v in enumerate(self.non_trainable_variables)}
         g_t = [t_index[id(v)] for v in self.network.trainable_variables]
@@ -217,8 +183,6 @@ class GANColorizer(Colorizer):
             new_metrics_vars += tracker_vars
             start += n
         return logs, (trainable, non_trainable, optimizer_vars, new_metrics_vars)
-
-    # ---------------------------------------------------------------- saving
 
     def get_config(self):
         return {**super().get_config(),

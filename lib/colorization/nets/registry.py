@@ -1,27 +1,12 @@
-"""The models of the suite, one row each: network, trainer class, convention, objective.
-
-================  ====================  ===========  ===============  ==========
-name              network builder       convention   objective        paper
-================  ====================  ===========  ===============  ==========
-zhang_full        models.build_zhang    unit         mse/smooth_l1    ~32M
-zhang_fruits      models.build_zhang    unit         mse/smooth_l1    ~1M
-zhang_animals     models.build_zhang    unit         mse/smooth_l1    ~3.5M
-autoencoder       build_autoencoder     symmetric    mse/smooth_l1    ~6M
-autoencoder_small build_autoencoder     symmetric    mse/smooth_l1    ~1M
-zhang_classif.    models.build_zhang    symmetric    rebalanced_ce    (beyond)
-gan               models.build_unet     symmetric    adversarial_l1   (beyond)
-================  ====================  ===========  ===============  ==========
-
-Adding a model is adding one :class:`ModelSpec` row to :data:`MODELS`. This module imports
-the layer plans (:mod:`colorization.nets.models`) and the trainer classes (:mod:`.colorizer`,
-:mod:`.classification`, :mod:`.gan`); none of them imports it back.
+"""The models of the suite, one :class:`ModelSpec` row each in :data:`MODELS`: network builder,
+layer plan, trainer class, convention and objectives. Adding a model is adding a row.
 """
 
 from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -37,17 +22,11 @@ REGRESSION_LOSSES = ("mse", "smooth_l1", "smooth_l1_ab")
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One model: how to build its network, which class trains it, and how.
-
-    ``build``: ``(name, input_shape, **plan)`` -> Keras network (normalised L -> its output);
-    ``plan``: the layer plan passed to ``build``; ``colorizer``: the :class:`Colorizer`
-    subclass that wraps and trains it; ``convention``: ``"unit"`` (sigmoid, [0, 1]) or
-    ``"symmetric"`` (tanh, [-1, 1]); ``losses``: the objectives it accepts (the first is its
-    default); ``paper_params``: the parameter count the paper states (``None``: beyond it);
-    ``gpu_batch_size``: the batch size ``train`` uses on a GPU when none is given (256: the
-    size of the H200 reference measurement, at 96x96 in bf16; less for the models with two
-    networks or 313 logits a pixel). On a CPU the default is 32.
-    """
+    """One model. ``build(name, input_shape, **plan)`` makes its network; ``colorizer`` is
+    the :class:`Colorizer` subclass that trains it; ``convention`` is ``"unit"`` (sigmoid,
+    [0, 1]) or ``"symmetric"`` (tanh, [-1, 1]); ``losses`` are its objectives, the first the
+    default; ``paper_params`` is the paper's parameter count (``None``: beyond the paper);
+    ``gpu_batch_size`` is the default batch size on a GPU."""
 
     build: Callable[..., keras.Model]
     plan: dict
@@ -55,7 +34,7 @@ class ModelSpec:
     convention: str
     losses: tuple[str, ...]
     paper_params: int | None
-    about: str = field(default="")
+    about: str = ""
     gpu_batch_size: int = 256
 
 
@@ -75,7 +54,7 @@ MODELS: dict[str, ModelSpec] = {
     "autoencoder_small": ModelSpec(
         models.build_autoencoder, models.AUTOENCODER_SPECS["autoencoder_small"], Colorizer,
         "symmetric", REGRESSION_LOSSES, 1_000_000, "the paper's first autoencoder"),
-    # Beyond the paper: it names these methods but trains neither, so no figure to print.
+    # Beyond the paper: no parameter count to compare with.
     "zhang_classification": ModelSpec(
         models.build_zhang, models.CLASSIFICATION_SPEC, ClassificationColorizer, "symmetric",
         ("rebalanced_ce",), None, "zhang_fruits' trunk, Q ab-bin logits (Zhang's loss)",
@@ -98,12 +77,8 @@ def spec(name: str) -> ModelSpec:
 
 
 def convention(name: str) -> str:
-    """Normalisation convention of model ``name``: ``"unit"`` (CNNs) or ``"symmetric"``.
-
-    The Zhang-style CNNs end in a per-channel sigmoid, so L and ab are scaled to [0, 1]; the
-    autoencoders, the classifier's input and the GAN use [-1, 1]. See
-    :mod:`.models` for why sigmoid is the faithful reading of the paper's "SoftMax".
-    """
+    """Normalisation convention of model ``name``: ``"unit"`` (the sigmoid CNNs, [0, 1]) or
+    ``"symmetric"`` ([-1, 1])."""
     return spec(name).convention
 
 
@@ -120,12 +95,8 @@ def check_loss(name: str, loss: str) -> None:
 
 
 def build_model(name: str, input_shape=(100, 100, 1)) -> keras.Model:
-    """Build network ``name`` (one of :data:`MODEL_NAMES`) for ``input_shape`` ``(H, W, 1)``.
-
-    Input: ``(B, H, W, 1)`` float32, L normalised with :func:`convention`. Output:
-    ``(B, H, W, 2)`` float32 normalised ab at exactly the input's H and W (``(B, H, W, Q)``
-    logits for ``zhang_classification``). ``H`` and ``W`` may be ``None``.
-    """
+    """Network ``name`` for ``input_shape`` ``(H, W, 1)`` (H, W may be ``None``): normalised L
+    -> normalised ab ``(B, H, W, 2)`` (logits ``(B, H, W, Q)`` for ``zhang_classification``)."""
     row = spec(name)
     return row.build(name, input_shape, **row.plan)
 
@@ -142,11 +113,8 @@ def build_colorizer(name: str, image_size: int = 100) -> Colorizer:
 def load_colorizer(path) -> Colorizer:
     """Load a saved ``.keras`` colorizer in Keras safe mode (no arbitrary code).
 
-    Raises ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file for
-    one that is not a complete ``.keras`` archive, holds another kind of model, or carries
-    Python code (a ``Lambda`` layer), which safe mode refuses: this project's models never
-    hold one, so such a file was made elsewhere or tampered with. Every trainer class this
-    registry names is imported above, so Keras knows them all when it reads the file.
+    ``FileNotFoundError`` for a missing file; ``ValueError`` naming the file for one that is
+    not a complete ``.keras`` archive, holds another kind of model, or carries Python code.
     """
     path = Path(path)
     if not path.is_file():

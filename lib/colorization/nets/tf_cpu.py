@@ -1,116 +1,68 @@
-"""TensorFlow's CPU path made faster where it measurably pays: the one rewrite of a framework
-internal the project keeps, and the one switch that turns it off.
+"""The gradients of dilated convolutions, rewritten for TensorFlow's CPU path.
 
-**The rewrite** (``"conv_dilated"``): the gradients of the dilated ``same`` convolutions of the
-Zhang networks (``conv5``/``conv6`` of the full network, the dilated block of the smaller
-ones). On a CPU, TensorFlow runs a dilated convolution through SpaceToBatchND + convolution +
-BatchToSpaceND, and its Eigen kernels have no dilated gradient. :class:`Conv2D` keeps the
-forward pass one native dilated convolution and computes the input gradient as a convolution
-of the output gradient with the flipped kernel (oneDNN's own from :data:`WIDE` input channels)
-and the kernel gradient one matrix product per kernel tap (TensorFlow's own under oneDNN where
-that is faster: :func:`kernel_gradient`). The values and both gradients are Keras' own
-(``tests/test_tf_cpu.py`` compares them). It is kept because it makes a whole training step
-of ``zhang_full`` 15-24 % faster; the other rewrites this module once held (a fused batch norm,
-a fused Adam, small-map, per-tap and strided convolution gradients) gained less than 10 % on
-every network, or slowed them, and were dropped. ``docs/performance.md`` (section 2) has the
-measurements.
-
-**Where it runs.** Only on the TensorFlow backend, only when TensorFlow sees no GPU (cuDNN
-has native dilated gradients), and only while switched on. Everywhere else (JAX, PyTorch, a
-GPU, switched off), :class:`Conv2D` is exactly Keras' ``Conv2D``.
-
-**The switch.** ``COLORIZATION_TF_CPU_REWRITES=0`` in the environment, or
-``RunConfig(tf_cpu_rewrites=False)`` for one run, turns it off; :func:`switched` does the same
-in code. The switch is read when a step is traced (Keras traces a model's training step once,
-at its first batch).
-
-**What ran.** Each rewritten convolution traced is counted; :func:`used` returns the counts,
-and :func:`colorization.runs.train.train` writes the names that ran into the run's
-``status.json`` (``tf_cpu_rewrites``), so a run says whether the rewrite trained it.
+TensorFlow runs a dilated convolution on a CPU through SpaceToBatchND + convolution +
+BatchToSpaceND. :class:`Conv2D` keeps one native dilated convolution forward and computes both
+gradients directly (:func:`conv2d_dilated_tf`), with Keras' own values: a training step of
+``zhang_full`` is 15-24 % faster (``docs/performance.md``, section 2). It runs only on the
+TensorFlow backend without a GPU, while the process-wide switch (:func:`set_enabled`, from
+``COLORIZATION_TF_CPU_REWRITES``) and the per-run one (:func:`switched`) are on, as read when a
+step is traced; elsewhere :class:`Conv2D` is Keras' ``Conv2D``. :func:`used` counts the
+rewritten convolutions traced.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import keras
 from keras import layers
 
-ENV = "COLORIZATION_TF_CPU_REWRITES"
-#: Every rewrite :func:`switched` accepts by name.
+from colorization.core import runtime
+
+ENV = runtime.TF_CPU_REWRITES_ENV
+#: The names of the rewrites (what :func:`used` counts).
 NAMES = ("conv_dilated",)
 
-_chosen: frozenset[str] | None = None  # None: every rewrite, unless the environment says 0
+_run_on = True  # the per-run switch (:func:`switched`)
 _used: Counter = Counter()
 
 
-# ------------------------------------------------------------------ the switch
+def set_enabled(value) -> None:
+    """Turn the rewrite on or off for the process: a bool, or a value of
+    ``COLORIZATION_TF_CPU_REWRITES`` (``"1"``, ``"0"``, ...); ``ValueError`` otherwise."""
+    runtime.tf_cpu_rewrites = runtime.on_or_off(value)
 
 
-def env_on() -> bool:
-    value = os.environ.get(ENV, "1").strip().lower()
-    if value in ("0", "false", "no", "off"):
-        return False
-    if value in ("", "1", "true", "yes", "on"):
-        return True
-    raise ValueError(f"{ENV} must be 1 (rewrites on, the default) or 0 (off), not {value!r}")
-
-
-def _expand(names: Iterable[str] | str) -> frozenset[str]:
-    names = {names} if isinstance(names, str) else set(names)
-    unknown = names - set(NAMES)
-    if unknown:
-        raise ValueError(f"unknown TensorFlow CPU rewrite(s) {sorted(unknown)}; expected some "
-                         f"of {NAMES}")
-    return frozenset(names)
+def enabled() -> bool:
+    """The process-wide switch (:func:`set_enabled`)."""
+    return runtime.tf_cpu_rewrites
 
 
 @contextlib.contextmanager
-def switched(on: bool | Iterable[str] | str = True) -> Iterator[None]:
-    """Within the block, the rewrites are on (``True``), off (``False``), or only the named
-    ones (names of :data:`NAMES`). Steps traced inside the block keep the choice;
-    ``COLORIZATION_TF_CPU_REWRITES=0`` overrides ``True``. An invalid value of that variable
-    is refused here, on every backend."""
-    global _chosen
-    env_on()
-    before = _chosen
-    if on is True:
-        _chosen = None
-    elif on is False:
-        _chosen = frozenset()
-    else:
-        _chosen = _expand(on)
+def switched(on: bool = True) -> Iterator[None]:
+    """Within the block, the rewrite is on (``True``) or off (``False``) for the steps traced
+    there; the process-wide switch off overrides ``True``."""
+    global _run_on
+    before, _run_on = _run_on, bool(on)
     try:
         yield
     finally:
-        _chosen = before
-
-
-def enabled(name: str) -> bool:
-    """Whether rewrite ``name`` may run now (the switch only: backend and GPU aside)."""
-    if not env_on():
-        return False
-    return _chosen is None or name in _chosen
+        _run_on = before
 
 
 def tf_sees_a_gpu() -> bool:
-    """Whether TensorFlow sees a GPU (the rewrite is for CPUs)."""
+    """Whether TensorFlow sees a GPU (cuDNN has native dilated gradients)."""
     import tensorflow as tf  # the TensorFlow backend only
 
     return bool(tf.config.list_logical_devices("GPU"))
 
 
-def active(name: str) -> bool:
-    """Whether rewrite ``name`` runs now: switched on, TensorFlow backend, no GPU."""
-    return (keras.backend.backend() == "tensorflow" and enabled(name)
+def active() -> bool:
+    """Whether the rewrite runs now: both switches on, TensorFlow backend, no GPU."""
+    return (_run_on and enabled() and keras.backend.backend() == "tensorflow"
             and not tf_sees_a_gpu())
-
-
-def _record(name: str) -> None:
-    _used[name] += 1
 
 
 def used() -> dict[str, int]:
@@ -125,19 +77,17 @@ def reset_used() -> None:
 @contextlib.contextmanager
 def counting() -> Iterator[dict[str, int]]:
     """``with counting() as ran:``: afterwards ``ran`` is ``{name: count}`` of the rewrites
-    traced inside the block (the growth of :func:`used`)."""
+    traced inside the block."""
     ran: dict[str, int] = {}
-    before = used()
+    before = Counter(_used)
     try:
         yield ran
     finally:
-        ran.update({k: n - before.get(k, 0) for k, n in _used.items() if n > before.get(k, 0)})
+        ran.update(Counter(_used) - before)
 
 
 def onednn_enabled() -> bool:
-    """Whether TensorFlow runs its oneDNN CPU kernels
-    (:func:`colorization.core.runtime.use_onednn`), which, unlike its Eigen kernels, have a
-    dilated kernel gradient."""
+    """Whether TensorFlow runs its oneDNN CPU kernels, which have a dilated kernel gradient."""
     try:
         from tensorflow.python.util import _pywrap_util_port  # TensorFlow's own flag
     except ImportError:
@@ -145,29 +95,16 @@ def onednn_enabled() -> bool:
     return bool(getattr(_pywrap_util_port, "IsMklEnabled", lambda: False)())
 
 
-# ------------------------------------------------------------------ dilated convolutions
-
-# Under oneDNN, convolutions with at least this many input channels take oneDNN's own input
-# gradient (as fast as the flipped kernel there).
-WIDE = 256
-# Under oneDNN, a kernel gradient tap by tap pays from this many input and output channels
-# (and below 2 * WIDE inputs).
-TAPS_MIN_CHANNELS = (64, 32)
-# From this many input and output channels, the kernel gradient tap by tap works channels-first.
-TAPS_CHANNELS_FIRST = (128, 256)
-# The ways of computing the kernel gradient (:func:`kernel_gradient`).
+WIDE = 256  # input channels from which oneDNN's own input gradient is taken
+TAPS_MIN_CHANNELS = (64, 32)  # (in, out) channels from which taps pay under oneDNN
+TAPS_CHANNELS_FIRST = (128, 256)  # (in, out) channels from which taps work channels-first
 KERNEL_GRADIENTS = ("taps", "native")
 
 
 def kernel_gradient(c_in: int, c_out: int, onednn: bool) -> str:
-    """How :func:`conv2d_dilated_tf` computes the kernel gradient of a dilated convolution
-    (the per-layer timings behind each threshold: ``docs/performance.md``, section 2):
-
-    - ``"taps"``: one matrix product per kernel tap over the shifted input: on TensorFlow's
-      Eigen kernels, which have no dilated kernel gradient, always; under oneDNN from 64
-      inputs and 32 outputs, below 512 inputs;
-    - ``"native"``: TensorFlow's own ``Conv2DBackpropFilter`` (oneDNN's) for the rest.
-    """
+    """How the kernel gradient is computed: ``"taps"`` (one matrix product per kernel tap:
+    always on Eigen, under oneDNN from :data:`TAPS_MIN_CHANNELS` below ``2 * WIDE`` inputs)
+    or ``"native"`` (TensorFlow's ``Conv2DBackpropFilter``)."""
     if not onednn:
         return "taps"
     few = c_in < TAPS_MIN_CHANNELS[0] or c_out < TAPS_MIN_CHANNELS[1]
@@ -176,9 +113,9 @@ def kernel_gradient(c_in: int, c_out: int, onednn: bool) -> str:
 
 def conv_rule(kernel_size, strides, dilation_rate, padding: str, data_format: str,
               groups: int = 1) -> str | None:
-    """``"conv_dilated"`` when a layer of these settings takes :func:`conv2d_dilated_tf` (a
-    stride-1, dilated, ``same``, channels-last, ungrouped convolution with an odd square
-    kernel, on any input), ``None`` for Keras' own convolution; whatever the switch says."""
+    """``"conv_dilated"`` for a stride-1, dilated, ``same``, channels-last, ungrouped
+    convolution with an odd square kernel (it takes :func:`conv2d_dilated_tf`), else ``None``
+    (Keras' own), whatever the switches say."""
     if (groups == 1 and len(set(dilation_rate)) == 1 and dilation_rate[0] > 1
             and tuple(strides) == (1, 1) and padding == "same"
             and data_format == "channels_last" and kernel_size[0] == kernel_size[1]
@@ -189,28 +126,23 @@ def conv_rule(kernel_size, strides, dilation_rate, padding: str, data_format: st
 
 @keras.saving.register_keras_serializable(package="colorization")
 class Conv2D(layers.Conv2D):
-    """``keras.layers.Conv2D``; where :func:`active` allows it, a dilated convolution that
-    :func:`conv_rule` names takes :func:`conv2d_dilated_tf` (same values and gradients)."""
+    """``keras.layers.Conv2D``; where :func:`active`, a convolution that :func:`conv_rule`
+    names takes :func:`conv2d_dilated_tf` (same values and gradients)."""
 
     def convolution_op(self, inputs, kernel):
         rule = conv_rule(self.kernel_size, self.strides, self.dilation_rate, self.padding,
                          self.data_format, self.groups)
-        if rule is not None and active(rule):
-            _record(rule)
+        if rule is not None and active():
+            _used[rule] += 1
             return conv2d_dilated_tf(inputs, kernel, self.dilation_rate[0])
         return super().convolution_op(inputs, kernel)
 
 
 def conv2d_dilated_tf(x, kernel, dilation: int, method: str | None = None):
-    """TensorFlow only: NHWC input, HWIO kernel, stride 1, ``same`` padding, odd square kernel,
-    dilation ``dilation``. Same values as ``tf.nn.convolution(x, kernel, 1, "SAME",
-    dilations=dilation)``; the gradients:
-
-    - input gradient: oneDNN's own (``Conv2DBackpropInput``) from :data:`WIDE` input channels,
-      otherwise the output gradient convolved with the flipped kernel;
-    - kernel gradient: ``method`` (:data:`KERNEL_GRADIENTS`), or the way
-      :func:`kernel_gradient` picks.
-    """
+    """``tf.nn.convolution(x, kernel, 1, "SAME", dilations=dilation)`` (NHWC, HWIO, odd square
+    kernel) with its own gradients: the input gradient is oneDNN's from :data:`WIDE` input
+    channels, else the output gradient convolved with the flipped kernel; the kernel gradient
+    is ``method`` (:data:`KERNEL_GRADIENTS`) or the way :func:`kernel_gradient` picks."""
     import tensorflow as tf  # the TensorFlow backend only
 
     d = int(dilation)
@@ -246,9 +178,8 @@ def conv2d_dilated_tf(x, kernel, dilation: int, method: str | None = None):
 
 
 def _taps(x, dy, k, d, c_in, c_out):
-    """The kernel gradient, one matrix product for each kernel tap: (shifted input)^T @ dy.
-    From :data:`TAPS_CHANNELS_FIRST` input and output channels, input and output gradient are
-    turned channels-first once, so that each product multiplies two row-major matrices."""
+    """The kernel gradient, (shifted input)^T @ dy for each kernel tap; channels-first from
+    :data:`TAPS_CHANNELS_FIRST` channels, so each product multiplies row-major matrices."""
     import tensorflow as tf  # the TensorFlow backend only
 
     pad = d * (k - 1) // 2

@@ -234,26 +234,6 @@ def test_no_readable_backup_says_use_force(tmp_path):
     assert run.finished and [h["epoch"] for h in run.history()] == [0, 1, 2]
 
 
-def test_damaged_backup_of_earlier_versions_is_named(tmp_path):
-    """Keras' BackupAndRestore layout (earlier versions): an empty training_metadata.json
-    and a truncated latest.weights.h5 are named with what to do, and history.csv is kept."""
-    from colorization.runs.train import train
-
-    backup = _interrupted(tmp_path / "run")
-    history = (tmp_path / "run" / "history.csv").read_text()
-    for p in list(backup.iterdir()):
-        p.unlink()
-    (backup / "training_metadata.json").write_text("")
-    (backup / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n cut short")
-    with pytest.raises(RunFileError, match=r"training_metadata\.json is not a training backup "
-                                           r"\(empty file\).*--force"):
-        train(RunConfig(**SMALL), tmp_path / "run", verbose=0)
-    (backup / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
-    with pytest.raises(RunFileError, match=r"latest\.weights\.h5 \(epoch 2\).*--force"):
-        train(RunConfig(**SMALL), tmp_path / "run", verbose=0)
-    assert (tmp_path / "run" / "history.csv").read_text() == history
-
-
 @pytest.mark.parametrize("name, text", [("config.json", "[]"), ("config.json", "{not json"),
                                         ("status.json", "[]"), ("status.json", "")])
 def test_run_files_of_the_wrong_type_name_the_file(tmp_path, capsys, name, text):

@@ -544,9 +544,9 @@ def test_damaged_reproduce_state_means_run_again(tmp_path):
     path = tmp_path / "state.json"
     for text in ("", '{"01-a.ipynb:smoke": {"mti', "[1, 2]"):
         path.write_text(text)
-        assert reproduce._read_state(path) == {}
-    reproduce._write_state(path, {"k": {"mtime": 1.0}})
-    assert reproduce._read_state(path) == {"k": {"mtime": 1.0}}
+        assert reproduce.read_state(path) == {}
+    reproduce.write_state(path, {"k": {"mtime": 1.0}})
+    assert reproduce.read_state(path) == {"k": {"mtime": 1.0}}
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
 

@@ -1,15 +1,13 @@
 """Colourise a user's own photos, of any size, into a folder of PNG files.
 
-The network sees each image at its input size; its ab is resized back to the full resolution
-and joined with the full-resolution L, so every detail of the input's luminance is kept.
 Inputs are never overwritten and outputs never read back as inputs; a bad file is reported
-(once) and skipped, the others are still written. File names in the log are shown escaped
-(:func:`shown`) when they hold a line break or another control character, so no name can
-write a line of its own.
+(once) and skipped, the others are still written. File names in the log are escaped
+(:func:`shown`) when they hold a control character, so no name can write a line of its own.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import stat
@@ -23,47 +21,26 @@ from colorization.data import images
 from colorization.nets.colorizer import Colorizer, weights_are_finite
 from colorization.nets.registry import load_colorizer
 
-MAX_COLORIZE_PIXELS = 100_000_000
-"""Largest image :func:`colorize_files` accepts (100 megapixels, about 1.5 GB of memory);
-Pillow's own limit (``PIL.Image.MAX_IMAGE_PIXELS``, about 89 megapixels) applies first."""
-
-BYTES_PER_PIXEL = 24
-"""Peak memory of colourising one image, per pixel, beyond the network (measured: about 24 for the
-24-megapixel JPEG: the decoded input, the output and the PNG being encoded)."""
-
+MAX_COLORIZE_PIXELS = 100_000_000  # the largest image accepted (Pillow's own limit applies)
+BYTES_PER_PIXEL = 24  # peak memory of colourising one image, per pixel, beyond the network
 BAND_PIXELS = 1 << 18  # pixels of the full-resolution image converted to Lab at a time
 
 _OUTPUT_NAME = re.compile(r".+_color(_\d+)?\.png$", re.IGNORECASE)
 
 
 def shown(path) -> str:
-    """``path`` (or a message) as text for one log line: as it is when every character is
-    printable, else quoted with escapes (``repr``: a line break shows as ``\\n``)."""
+    """``path`` (or a message) as text for one log line: quoted with escapes (``repr``) when
+    a character is not printable."""
     text = str(path)
     return text if text.isprintable() else repr(text)
-
-
-def _linear_weights(n_out: int, n_in: int):
-    """Source indices and weights of a bilinear resize from ``n_in`` to ``n_out`` samples
-    (pixel centres aligned, as ``cv2.INTER_LINEAR``)."""
-    pos = np.clip((np.arange(n_out, dtype=np.float64) + 0.5) * (n_in / n_out) - 0.5,
-                  0, n_in - 1)
-    lo = np.floor(pos).astype(np.intp)
-    hi = np.minimum(lo + 1, n_in - 1)
-    return lo, hi, (pos - lo).astype(np.float32)
 
 
 def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
     """Colourise one uint8 RGB image of any size; returns uint8 RGB of the same size.
 
-    The network sees the image resized to its input size; its ab is resized back to the
-    full resolution and joined with the full-resolution L (the reference implementation's
-    post-processing), so every detail of the input's luminance is kept.
-
-    Memory: the network runs at its input size; the full-resolution Lab maths runs in bands
-    of about :data:`BAND_PIXELS` pixels, so the peak beyond the network is the input and
-    output (uint8, 6 bytes a pixel) plus a band. ``ValueError`` when the model predicts
-    non-finite ab (a diverged model: no image is made from it).
+    The network sees the image at its input size; its ab is resized back (bilinear) and joined
+    with the full-resolution L, converted in bands of :data:`BAND_PIXELS` pixels to bound the
+    memory. ``ValueError`` when the model predicts non-finite ab (a diverged model).
     """
     h, w = rgb.shape[:2]
     mh, mw = colorizer.image_shape
@@ -73,33 +50,23 @@ def colorize_image(colorizer: Colorizer, rgb: np.ndarray) -> np.ndarray:
     if not np.isfinite(ab).all():
         raise ValueError("the model predicts NaN or infinite colours: its training diverged. "
                          "Train it again with a lower learning rate (--learning-rate)")
-    x_lo, x_hi, fx = _linear_weights(w, mw)
-    y_lo_all, y_hi_all, fy_all = _linear_weights(h, mh)
-    fx = fx[None, :, None]
+    ab = cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
     out = np.empty((h, w, 3), np.uint8)
     band_rows = max(1, BAND_PIXELS // w)
     for top in range(0, h, band_rows):
-        bottom = min(h, top + band_rows)
-        y_lo, y_hi = y_lo_all[top:bottom], y_hi_all[top:bottom]
-        fy = fy_all[top:bottom, None, None]
-        rows = ab[y_lo] * (1 - fy) + ab[y_hi] * fy  # (band, mw, 2)
-        band_ab = rows[:, x_lo] * (1 - fx) + rows[:, x_hi] * fx  # (band, w, 2)
-        lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb[top:bottom]))[..., :1]
-        band = color.recolor(lightness, band_ab)
-        out[top:bottom] = np.clip(np.round(band * 255.0), 0, 255).astype(np.uint8)
+        rows = slice(top, top + band_rows)
+        lightness = color.to_numpy(color.rgb_uint8_to_lab(rgb[rows]))[..., :1]
+        band = color.recolor(lightness, ab[rows])
+        out[rows] = np.clip(np.round(band * 255.0), 0, 255).astype(np.uint8)
     return out
 
 
 def _available_memory() -> int | None:
     """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or ``None``."""
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        return int(re.search(r"MemAvailable:\s+(\d+)", Path("/proc/meminfo").read_text())[1]) * 1024
+    except (OSError, TypeError):
+        return None
 
 
 def _check_size(path: Path) -> None:
@@ -122,44 +89,30 @@ def _check_size(path: Path) -> None:
             f"{need / 2**30:.1f} GiB, {free / 2**30:.1f} GiB available): resize it first")
 
 
+_KINDS = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a named pipe (FIFO)",
+          stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+
+
 def _file_kind(path: Path) -> str | None:
     """``None`` for a regular file (after symbolic links), else what it is."""
     try:
         mode = path.stat().st_mode
     except OSError:
         return None  # read_image reports it
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+    return None if stat.S_ISREG(mode) else _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
 def colorize_files(inputs, out_dir, *, run_dir=None, model_path=None, log=print,
                    overwrite: bool = False) -> dict:
     """Colourise image files and folders into ``out_dir`` as ``<name>_color.png``.
 
-    Inputs are never overwritten, and outputs are never read back as inputs: files of input
-    folders named like results (``*_color.png``, ``*_color_N.png``) and the output folder
-    inside an input folder are skipped, so running twice (even with ``out_dir`` equal to an
-    input folder) does not colourise the outputs. An existing result is kept unless
-    ``overwrite``; inputs that are not regular files (named pipes, devices, sockets) are
-    reported and never opened. Each result is written to a hidden temporary name and
-    renamed, so an interrupted run leaves only complete images. Returns
-    ``{"written": [...], "failed": [(path, reason)], "ignored": [...], "kept": [...]}``: a
-    bad file is reported and skipped, the rest are still written; ``ignored`` lists the files
-    of input folders that are not images (by extension) or are earlier results; ``kept`` the
-    results that existed already. ``log`` gets one line for each result written or kept
-    and one (``error: PATH: reason``) for each failure. Raises ``FileNotFoundError`` /
-    ``ValueError`` for a
-    missing or unusable model (one whose weights are NaN included) and ``PermissionError``
-    for an output folder that cannot be written.
+    Files of input folders named like results (``*_color.png``, ``*_color_N.png``) and an
+    output folder inside an input folder are skipped, so a second run never colourises the
+    outputs; an existing result is kept unless ``overwrite``; inputs that are not regular
+    files are reported and never opened; results are written atomically. Returns
+    ``{"written", "failed": [(path, reason)], "ignored", "kept"}``; ``log`` gets a line for
+    each result and each failure. ``FileNotFoundError`` / ``ValueError`` for a missing or
+    unusable model, ``PermissionError`` for an output folder that cannot be written.
     """
     colorizer = _usable_model(run_dir, model_path)
     out_dir = _writable_folder(out_dir)
@@ -212,35 +165,28 @@ def _writable_folder(out_dir) -> Path:
 
 
 def _list_inputs(inputs, out_resolved: Path, log):
-    """``(image files, [(path, reason)] failed, [ignored paths])`` of the inputs: files as
-    given, folders searched (their results of earlier runs and the output folder inside them
-    left out, files that are not images by extension ignored and named)."""
+    """``(image files, [(path, reason)] failed, [ignored paths])`` of the inputs."""
     files, failed, ignored = [], [], []
     for item in map(Path, inputs):
         if item.is_dir():
-            found, bad, skipped = _folder_inputs(item, out_resolved, log)
-            files.extend(found)
-            failed.extend(bad)
-            ignored.extend(skipped)
-        elif item.exists():
-            kind = _file_kind(item)
-            if kind is None:
-                files.append(item)
-            else:
-                failed.append((str(item), f"{kind}, not an image file; skipped"))
-        else:
+            files += _folder_inputs(item, out_resolved, log, failed, ignored)
+        elif not item.exists():
             failed.append((str(item), "no such file or folder"))
+        elif kind := _file_kind(item):
+            failed.append((str(item), f"{kind}, not an image file; skipped"))
+        else:
+            files.append(item)
     return files, failed, ignored
 
 
-def _folder_inputs(item: Path, out_resolved: Path, log):
-    # an output folder inside this input folder holds results, not inputs
+def _folder_inputs(item: Path, out_resolved: Path, log, failed: list, ignored: list):
+    """The images of folder ``item``, without earlier results and an output folder inside it;
+    files that are not images are added to ``ignored``, those not regular to ``failed``."""
     inner_out = out_resolved != item.resolve() and out_resolved.is_relative_to(item.resolve())
 
     def wanted(p):
         return not (inner_out and p.resolve().is_relative_to(out_resolved))
 
-    failed, ignored = [], []
     found = [p for p in images.find_images(item) if wanted(p)]
     results = [p for p in found if _OUTPUT_NAME.match(p.name)]
     if results:
@@ -248,10 +194,9 @@ def _folder_inputs(item: Path, out_resolved: Path, log):
         ignored.extend(str(p) for p in results)
         log(f"ignored {len(results)} file(s) in {shown(item)} named like results of colorize "
             f"(e.g. {shown(results[0].name)}); name them as inputs to colourise")
-    odd = [p for p in item.rglob("*") if not p.is_dir() and not p.is_file() and wanted(p)
-           and _file_kind(p) is not None]
-    for p in sorted(odd):
-        failed.append((str(p), f"{_file_kind(p)}, not an image file; skipped"))
+    for p in sorted(item.rglob("*")):
+        if not p.is_dir() and wanted(p) and (kind := _file_kind(p)):
+            failed.append((str(p), f"{kind}, not an image file; skipped"))
     others = [p for p in item.rglob("*") if p.is_file() and p.suffix.lower() not in
               images.IMAGE_EXTENSIONS and wanted(p)
               and not any(part.startswith(".") for part in p.relative_to(item).parts)]
@@ -261,7 +206,7 @@ def _folder_inputs(item: Path, out_resolved: Path, log):
             f"extension, e.g. {shown(others[0].name)}")
     if not found:
         failed.append((str(item), "folder holds no images"))
-    return found, failed, ignored
+    return found
 
 
 def _targets(files: list[Path], out_dir: Path):
@@ -270,19 +215,15 @@ def _targets(files: list[Path], out_dir: Path):
     sources = {p.resolve() for p in files}
     used = set()
     for src in files:
-        target = None
-        for k in range(10_000):
-            candidate = out_dir / f"{src.stem}_color{'' if k == 0 else f'_{k}'}.png"
-            if candidate.resolve() not in sources and candidate not in used:
-                target = candidate
-                break
+        target = next(t for k in itertools.count()
+                      if (t := out_dir / f"{src.stem}_color{f'_{k}' if k else ''}.png")
+                      not in used and t.resolve() not in sources)
         used.add(target)
         yield src, target
 
 
 def _colorize_one(colorizer: Colorizer, src: Path, target: Path) -> str | None:
-    """Colourise ``src`` into ``target`` (written whole, atomically); ``None`` when done, else
-    the reason it was skipped."""
+    """Colourise ``src`` into ``target``; ``None`` when done, else why it was skipped."""
     kind = _file_kind(src)
     if kind is not None:  # replaced by a pipe or a device since it was listed
         return f"{kind}, not an image file; skipped"

@@ -1,24 +1,12 @@
 """The device-resident input path: the uint8 training set kept in accelerator memory.
 
-On an accelerator :func:`colorization.runs.train.train` places the cached uint8 training images on
-the device once, when they take at most :data:`DEVICE_FRACTION` (25%) of its memory (16K
-images of 100x100 are 480 MB, 0.6% of an 80 GB card). Each epoch then sends one seeded
-permutation (4 bytes an image) and each step one batch index (4 bytes); the batch itself is
-a gather from the device array inside the compiled train step, so no image crosses the host
-per step. Larger sets are fed from host RAM (:mod:`colorization.data.pipeline`), which ``train``
-announces in one line.
-
-The permutation and the flips come from the same generators as the host path
-(:func:`colorization.data.pipeline.epoch_order`, :func:`~colorization.data.pipeline.flip_coins`
-on JAX;
-``tf.data``'s seeded shuffle on TensorFlow), so both paths train on the same batches in the same
-order: on JAX, for the same seed, they give the same history. (On TensorFlow the order is the
-same; with ``flip=True`` the flips are a separate draw of the same probability.)
-
-Implementation: the data the pipeline yields is not the image batch but what selects it;
-:func:`install` wraps the model's ``train_step`` (the override point every Keras backend
-calls inside its compiled step) with the gather. Nothing is added to the model, so the saved
-``model.keras`` does not change.
+The training images are placed on the device once, when they take at most
+:data:`DEVICE_FRACTION` of its memory; each epoch then sends one seeded permutation and each
+step one batch index, and the batch is gathered inside the compiled train step
+(:func:`install` wraps the model's ``train_step``; the saved model does not change). The
+permutation and flips come from the host path's generators
+(:func:`colorization.data.pipeline.epoch_order` on JAX, ``tf.data``'s seeded shuffle on
+TensorFlow), so both paths train on the same batches in the same order.
 """
 
 from __future__ import annotations
@@ -29,7 +17,6 @@ import numpy as np
 from colorization.data import pipeline
 from colorization.runs.config import INPUT_PATHS
 
-#: Largest share of the device's memory the uint8 training set may take to be kept there.
 DEVICE_FRACTION = 0.25
 
 
@@ -39,8 +26,7 @@ def accelerator() -> str | None:
     if backend == "jax":
         import jax
 
-        platform = jax.default_backend()
-        return None if platform == "cpu" else ("tpu" if platform == "tpu" else "gpu")
+        return {"cpu": None, "tpu": "tpu"}.get(jax.default_backend(), "gpu")
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -75,13 +61,9 @@ def device_memory_bytes() -> int | None:
 
 
 def choose(requested: str, nbytes: int, replicas: int = 1) -> tuple[str, str | None]:
-    """``("device" | "host", message or None)`` for ``RunConfig.input_path`` ``requested``.
-
-    ``"device"`` forces the device path (also on a CPU, where it is the same memory: the tests
-    use it), ``"host"`` the host path; ``"auto"`` keeps the set on the accelerator when it
-    takes at most :data:`DEVICE_FRACTION` of its memory, and says so in one line either way.
-    The device path serves one device: with several replicas the batches are host-fed.
-    """
+    """``("device" | "host", message or None)`` for ``RunConfig.input_path`` ``requested``:
+    ``"auto"`` keeps the set on a single accelerator when it takes at most
+    :data:`DEVICE_FRACTION` of its memory, and says which in one line."""
     if requested not in INPUT_PATHS:
         raise ValueError(f"input_path must be one of {INPUT_PATHS}, got {requested!r}")
     backend = keras.backend.backend()
@@ -110,9 +92,9 @@ def choose(requested: str, nbytes: int, replicas: int = 1) -> tuple[str, str | N
 
 def batches(images: np.ndarray, batch_size: int, *, seed: int = 0, flip: bool = False,
             first_epoch: int = 0):
-    """What the device path feeds ``fit``: a :class:`JaxDeviceBatches` on JAX, a ``tf.data``
-    dataset of indices on TensorFlow. Always drops the last incomplete batch (one step shape,
-    one compile). Pass it with :func:`install`."""
+    """What the device path feeds ``fit`` (with :func:`install`): a :class:`JaxDeviceBatches`
+    on JAX, a ``tf.data`` dataset of indices on TensorFlow; the last incomplete batch is
+    dropped (one step shape, one compile)."""
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"expected uint8 (N, H, W, 3) images, got {images.dtype} {images.shape}")
@@ -125,12 +107,8 @@ def batches(images: np.ndarray, batch_size: int, *, seed: int = 0, flip: bool = 
 
 
 class JaxDeviceBatches(keras.utils.PyDataset):
-    """Per step: ``{"images", "order", "index"[, "coins"]}``; only ``index`` is new each step.
-
-    ``images`` (uint8 ``(N, H, W, 3)``) is placed on the device once; ``order`` (the epoch's
-    permutation, each batch's slice sorted as the host path does) and ``coins`` (the flips)
-    are sent once an epoch.
-    """
+    """Per step: ``{"images", "order", "index"[, "coins"]}``: the images are placed on the
+    device once, the epoch's order and flips once an epoch, and only ``index`` each step."""
 
     def __init__(self, images, batch_size, *, seed=0, flip=False, first_epoch=0):
         super().__init__()
@@ -183,8 +161,7 @@ class JaxDeviceBatches(keras.utils.PyDataset):
 
 
 def _tf_index_dataset(images, batch_size, *, seed, flip):
-    """TensorFlow: the images as one tensor on the device, ``tf.data`` yielding indices
-    (shuffled as :func:`colorization.data.pipeline.from_arrays` shuffles the images)."""
+    """TensorFlow: the images as one device tensor, ``tf.data`` yielding shuffled indices."""
     import tensorflow as tf
 
     device = "/GPU:0" if tf.config.list_logical_devices("GPU") else "/CPU:0"
@@ -215,12 +192,9 @@ def _tf_gather(dataset, data):
 
 
 def install(model: keras.Model, dataset, image_shape) -> None:
-    """Make ``model.fit(dataset)`` gather each batch inside its compiled step.
-
-    Wraps the instance's ``train_step`` (the class's method stays as it is) and builds the
-    model's loss and optimizer state from a batch of ``image_shape`` ``(H, W, 3)``, the step
-    Keras would otherwise take from the first element of ``dataset``.
-    """
+    """Make ``model.fit(dataset)`` gather each batch inside its compiled step: wraps the
+    instance's ``train_step`` and builds the loss and optimizer state from a zero batch of
+    ``image_shape``."""
     original = model.train_step
     if keras.backend.backend() == "jax":
         def train_step(state, data):

@@ -1,9 +1,8 @@
 """Evaluate colourisers on datasets and folders.
 
-Metrics are those of :mod:`colorization.core.metrics`, always beside the gray baseline
-(a = b = 0), so every number reads against "did nothing". A metric is a finite number within
-its possible range (:data:`METRIC_RANGES`), or ``None`` when it cannot be computed (NaN:
-e.g. the hue error of images without colour).
+Metrics (:mod:`colorization.core.metrics`) always come beside the gray baseline (a = b = 0).
+A metric is a finite number within :data:`METRIC_RANGES`, or ``None`` when it cannot be
+computed (e.g. the hue error of images without colour).
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ from colorization.data import datasets
 from colorization.nets.colorizer import Colorizer
 from colorization.runs.rundir import Run
 
-# The range of each metric (its ``_gray`` and ``_tint`` baselines' too), for the metrics files
-# and the claims' rules alike; ``n_images`` is a whole number.
+# The range of each metric and of its ``_gray`` and ``_tint`` baselines
 _DEGREES, _SHARE = (0.0, 180.0), (0.0, 1.0)
 METRIC_RANGES = {
     "ab_mae": (0.0, math.inf), "delta_e": (0.0, math.inf), "psnr": (0.0, 100.0),
@@ -37,8 +35,7 @@ METRIC_RANGES = {
 
 
 def metric_problem(key: str, value) -> str | None:
-    """Why ``value`` cannot be metric ``key`` (not a finite real number in its range), or
-    ``None``; keys that are not metrics are not checked."""
+    """Why ``value`` cannot be metric ``key``, or ``None`` (keys not metrics are not checked)."""
     low_high = METRIC_RANGES.get(key.removesuffix("_gray").removesuffix("_tint"))
     if low_high is None:
         return None
@@ -47,9 +44,8 @@ def metric_problem(key: str, value) -> str | None:
 
 def read_metrics(path, split: str | None = None,
                  todo: str = "delete it; `colorization evaluate` computes it again") -> dict:
-    """A metrics file (:func:`evaluate_run`'s cache): every metric a finite number within
-    its range or ``None`` (missing), and of ``split`` when given.
-    :class:`~colorization.core.fileio.DamagedFileError` names the file, the key and ``todo``."""
+    """A metrics file (:func:`evaluate_run`'s cache), of ``split`` when given, every metric
+    checked; :class:`~colorization.core.fileio.DamagedFileError` names the file and ``todo``."""
     what = "a metrics cache"
     m = fileio.read_json(path, what, todo)
     for key, value in m.items():
@@ -63,13 +59,9 @@ def read_metrics(path, split: str | None = None,
 
 def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
                      max_images: int | None = None, seed: int = 0) -> datasets.ImageSet:
-    """The images to evaluate on (uint8 RGB, with their class labels).
-
-    ``data`` is a dataset name or a folder; ``split`` is ``"test"``, ``"train"`` or, for a
-    folder, ``"all"`` (every image it holds). A folder's test images are those a training
-    never sees: its ``test/`` folder beside ``train/``, or else its fixed 90:10 split
-    (:func:`colorization.data.datasets.load`). Unreadable files are skipped.
-    """
+    """The images to evaluate on (uint8 RGB, with their class labels): ``data`` (a dataset
+    name or a folder) and ``split`` as :func:`colorization.data.datasets.load` reads them
+    (``"all"``: every image of a folder)."""
     found = datasets.load(data, split, image_size=image_size, max_images=max_images, seed=seed)
     if not len(found):
         raise ValueError(f"no readable images in {data}")
@@ -77,9 +69,8 @@ def load_eval_images(data: str, *, split: str = "test", image_size: int = 100,
 
 
 def train_mean_ab(run_dir) -> np.ndarray:
-    """The mean ab of the images a run trained on (its mean-tint baseline's colour), ``(2,)``
-    in ab units: read from ``RUN_DIR/metrics/train_mean_ab.json``, else computed from the
-    run's training images (the same subset and size) and stored there when it can be."""
+    """The mean ab ``(2,)`` of the images a run trained on (its mean-tint baseline), cached in
+    ``RUN_DIR/metrics/train_mean_ab.json``."""
     run = Run(run_dir)
     path = run.dir / "metrics" / "train_mean_ab.json"
     if path.exists():
@@ -118,13 +109,10 @@ def evaluate_model(colorizer: Colorizer, rgb: np.ndarray, batch_size: int = 64,
 
 def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
                  max_images: int | None = None, cache: bool = True) -> dict:
-    """Metrics of a finished run on ``data`` (default: the run's own dataset) and ``split``
-    (default the test images, which the run never trained on; ``"all"``: every image of a
-    folder). A metric that cannot be computed is ``None``.
+    """Metrics of a finished run on ``data`` (default: its own dataset) and ``split``.
 
-    Results are cached in ``RUN_DIR/metrics/`` keyed by data, split and image count, so
-    notebooks that compare runs do not predict again. A damaged cache is computed again (with
-    a note); a run folder that cannot be written is evaluated without one (with a note).
+    Results are cached in ``RUN_DIR/metrics/``, keyed by data, split and image count; a
+    damaged cache is computed again and a read-only run evaluated without one (with a note).
     """
     run = Run(run_dir)
     if not run.finished:
@@ -145,8 +133,7 @@ def evaluate_run(run_dir, data: str | None = None, *, split: str = "test",
                 return cached
         except fileio.DamagedFileError as err:
             print(f"note: {err}", file=sys.stderr)
-    # the same test images for every seed of an experiment (seed 0's subset), so that seeds
-    # and experiments compare on the same images
+    # seed 0's subset: every seed and experiment is measured on the same images
     found = load_eval_images(data, split=split, image_size=config.image_size,
                              max_images=max_images, seed=0)
     result = evaluate_model(run.model(), found.images, labels=found.labels,

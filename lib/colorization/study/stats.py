@@ -1,32 +1,9 @@
-"""Deciding with the noise: a quantity measured once per seed, and the tests that turn such
-quantities into a verdict only when the effect is larger than the seed-to-seed noise.
-
-A claim is decided on :class:`Values` (one number per seed of an experiment: a metric of its
-test set, of a snapshot, a training speed). The tests are Student's t-tests at ``n - 1``
-degrees of freedom, each returning an :class:`Outcome` with the effect, its 95 % confidence
-interval, the test and its two-sided p-value:
-
-- :func:`above` / :func:`below` (a threshold): one-sample t-test of the seeds' mean against the
-  threshold; decided when the 95 % interval lies wholly on one side of it;
-- :func:`greater` (a difference between two experiments, paired by seed: the same seed means
-  the same initial weights where the networks agree, the same data subset and batch order):
-  paired t-test of the per-seed differences; decided when their 95 % interval excludes 0;
-- :func:`within` (an equivalence, "similar"): two one-sided tests (TOST); reproduced when the
-  95 % interval of the difference lies inside the tolerance, refuted when it lies wholly
-  outside it;
-- :func:`all_of` / :func:`any_of` combine them (the p-value of a conjunction that holds is
-  its largest part's; of a disjunction that holds, its smallest part's times the number of
-  parts).
-
-Anything else is *inconclusive*, and a degenerate sample is inconclusive with its own reason:
-fewer than two seeds (no spread to decide with), a non-finite value, or seeds that gave
-identical numbers (zero spread: check that the seeds differ). :func:`holm` corrects the
-p-values of the claims decided in one run for their number (Holm's step-down procedure).
-
-Numbers enter through :meth:`Values.of`, which accepts real numbers only: a bool or a string
-is a :class:`BadNumber`, never coerced. The mean and spread are computed scaled, so values
-near the float range never overflow.
-"""
+"""Deciding with the noise: one number per seed (:class:`Values`) and Student's t-tests at
+``n - 1`` degrees of freedom that give a verdict only when the effect's 95 % interval clears
+the null: :func:`above` / :func:`below` a threshold, :func:`greater` (paired by seed),
+:func:`within` (equivalence, TOST), combined by :func:`all_of` / :func:`any_of`, corrected for
+their number by :func:`holm`. A degenerate sample (fewer than two seeds, a non-finite value,
+zero spread) is inconclusive with its reason."""
 
 from __future__ import annotations
 
@@ -68,24 +45,24 @@ class BadNumber(TypeError):
     """A value that is not a real number (a bool, a string, ...)."""
 
 
-def number(value, what: str = "value") -> float:
-    """``value`` as a float when it is a real number (int, float, NumPy scalar), else
-    :class:`BadNumber`: a bool or a string is never read as a number."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise BadNumber(f"{what} is {value!r}, not a number")
-    return float(value)
-
-
 @dataclass(frozen=True)
 class Values:
-    """One quantity, one value per seed (in seed order)."""
+    """One quantity, one value per seed (in seed order). The mean and spread are computed
+    scaled, so values near the float range never overflow."""
 
     values: tuple[float, ...]
     digits: int = 2
 
     @classmethod
     def of(cls, values: Iterable, digits: int = 2, what: str = "value") -> Values:
-        return cls(tuple(number(v, what) for v in values), digits)
+        """Real numbers only (int, float, NumPy scalar): a bool or a string is a
+        :class:`BadNumber`, never coerced."""
+        out = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise BadNumber(f"{what} is {v!r}, not a number")
+            out.append(float(v))
+        return cls(tuple(out), digits)
 
     @property
     def n(self) -> int:
@@ -127,38 +104,31 @@ class Values:
                 else math.nan)
 
     def __sub__(self, other: Values) -> Values:
-        _check_paired(self, other)
+        if self.n != other.n:
+            raise ValueError(f"paired values need the same seeds: {self.n} vs {other.n} values")
         return Values(tuple(a - b for a, b in zip(self.values, other.values, strict=True)),
                       self.digits)
 
-    def text(self, unit: str = "") -> str:
+    def text(self) -> str:
         """``"0.45 ± 0.02"`` (mean ± sd), or the single value for one seed."""
         if self.n == 1:
-            return mean_sd(self.values[0], self.sd, self.digits, unit, with_sd=False)
-        return mean_sd(self.mean, self.sd, self.digits, unit)
+            return mean_sd(self.values[0], self.sd, self.digits, with_sd=False)
+        return mean_sd(self.mean, self.sd, self.digits)
 
 
-def mean_sd(mean: float, sd: float, digits: int = 2, unit: str = "",
-            with_sd: bool = True) -> str:
-    """``"0.45 ± 0.02"``: a mean and a standard deviation over seeds, ``digits`` decimals,
-    ``unit`` after; the mean alone when not ``with_sd`` (one seed). Every table and text that
-    shows a spread over seeds writes it so."""
+def mean_sd(mean: float, sd: float, digits: int = 2, with_sd: bool = True) -> str:
+    """``"0.45 ± 0.02"``: a mean and a standard deviation over seeds, as every table writes
+    them; the mean alone when not ``with_sd`` (one seed)."""
     if not with_sd:
-        return f"{mean:.{digits}f}{unit}"
-    return f"{mean:.{digits}f} ± {sd:.{digits}f}{unit}"
-
-
-def _check_paired(a: Values, b: Values) -> None:
-    if a.n != b.n:
-        raise ValueError(f"paired values need the same seeds: {a.n} vs {b.n} values")
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A verdict (:data:`REPRODUCED`, :data:`NOT_REPRODUCED` or :data:`INCONCLUSIVE`), what
-    was measured in words, and the statistics: the effect (a mean, or a mean difference), its
-    95 % interval ``(low, high)``, the test, its two-sided p-value (for the direction
-    decided; NaN when nothing was tested) and, for an inconclusive outcome, why."""
+    """A verdict, what was measured in words, the effect (a mean or a mean difference), its
+    95 % interval, the test, its two-sided p-value (NaN when nothing was tested) and, for an
+    inconclusive outcome, why."""
 
     verdict: str
     text: str
@@ -175,8 +145,7 @@ def _seeds(n: int) -> str:
 
 
 def degenerate(values: Values, kind: str = "values") -> str:
-    """Why ``values`` cannot decide anything (empty string when they can): fewer than two
-    seeds, a non-finite value, or zero spread."""
+    """Why ``values`` cannot decide anything (empty when they can)."""
     if values.n < 2:
         return f"{_seeds(values.n)}: no spread to decide with"
     if not values.finite:
@@ -187,17 +156,18 @@ def degenerate(values: Values, kind: str = "values") -> str:
     return ""
 
 
-def _interval(values: Values) -> tuple[float, float, float]:
-    """(t quantile, low, high): the 95 % t interval of the mean at n - 1 degrees of freedom."""
-    q = float(_scipy.t.ppf(1 - ALPHA / 2, values.n - 1))
-    half = q * values.se
-    return q, values.mean - half, values.mean + half
-
-
-def _p_beyond(values: Values, null: float) -> float:
-    """Two-sided p-value of the one-sample t-test of the mean against ``null``."""
+def _p(values: Values, null: float, side: int = 0) -> float:
+    """The one-sample t-test's p-value against ``null``: two-sided (``side`` 0), or twice the
+    one-sided p that the mean lies above (1) or below (-1) it, so that p < 0.05 matches the
+    95 % interval."""
     t = (values.mean - null) / values.se
-    return float(min(1.0, 2 * _scipy.t.sf(abs(t), values.n - 1)))
+    return float(min(1.0, 2 * _scipy.t.sf(side * t if side else abs(t), values.n - 1)))
+
+
+def _interval(values: Values) -> tuple[float, float]:
+    """The 95 % t interval of the mean."""
+    half = float(_scipy.t.ppf(1 - ALPHA / 2, values.n - 1)) * values.se
+    return values.mean - half, values.mean + half
 
 
 def _interval_text(mean: float, low: float, high: float, digits: int) -> str:
@@ -212,6 +182,14 @@ def _inconclusive(text: str, why: str, **stats) -> Outcome:
     return Outcome(INCONCLUSIVE, f"{text}: {why}", why=why, **stats)
 
 
+def _settle(found: Outcome, holds: bool, fails: bool, why: str) -> Outcome:
+    """``found`` reproduced when the rule ``holds``, not reproduced when it ``fails``, else
+    inconclusive for ``why``."""
+    if holds or fails:
+        return replace(found, verdict=REPRODUCED if holds else NOT_REPRODUCED)
+    return replace(found, verdict=INCONCLUSIVE, text=f"{found.text}: {why}", why=why)
+
+
 def _one_sided(values: Values, threshold: float, higher: bool, what: str) -> Outcome:
     sign = ">" if higher else "<"
     text = f"{what} {values.text()} ({_seeds(values.n)}) vs {sign} {threshold:g}"
@@ -219,19 +197,15 @@ def _one_sided(values: Values, threshold: float, higher: bool, what: str) -> Out
     bad = degenerate(values)
     if bad:
         return _inconclusive(text, bad, effect=values.mean, test=test)
-    _, low, high = _interval(values)
-    p = _p_beyond(values, threshold)
+    low, high = _interval(values)
+    p = _p(values, threshold)
     text = (f"{what} {values.text()} ({_seeds(values.n)}; mean "
             f"{_interval_text(values.mean, low, high, values.digits)}) vs {sign} "
             f"{threshold:g} ({test}, {_p_text(p)})")
-    found = dict(effect=values.mean, low=low, high=high, test=test, p=p)
-    holds = low > threshold if higher else high < threshold
-    fails = high < threshold if higher else low > threshold
-    if holds:
-        return Outcome(REPRODUCED, text, **found)
-    if fails:
-        return Outcome(NOT_REPRODUCED, text, **found)
-    return _inconclusive(text, "the 95 % interval contains the threshold", **found)
+    found = Outcome(INCONCLUSIVE, text, values.mean, low, high, test, p)
+    return _settle(found, low > threshold if higher else high < threshold,
+                   high < threshold if higher else low > threshold,
+                   "the 95 % interval contains the threshold")
 
 
 def above(values: Values, threshold: float, what: str) -> Outcome:
@@ -245,44 +219,44 @@ def below(values: Values, threshold: float, what: str) -> Outcome:
 
 
 def floor_of(*values: Values) -> float:
-    """The noise floor of a comparison: the larger null difference of its configurations
-    (shown beside a difference; the t-test decides)."""
+    """The noise floor of a comparison: the larger null difference of its configurations."""
     floors = [v.null_difference() for v in values if v.n >= 2]
     return max(floors) if floors else math.nan
 
 
-def _difference(a: Values, b: Values, labels: tuple[str, str], what: str):
+def _paired(a: Values, b: Values, labels: tuple[str, str], what: str, test: str,
+            tail: str = ""):
+    """The per-seed differences ``a - b`` and an outcome on them without its verdict:
+    inconclusive (``why`` set) when the differences cannot decide, else their 95 % interval
+    with the text up to the p-value; ``tail`` follows the difference in the text."""
     diff = a - b
-    for values, label in ((a, labels[0]), (b, labels[1])):
-        if not values.finite:
-            return diff, degenerate(values, f"values of {label}")
-    if diff.n >= 2 and diff.sd == 0.0:
+    bad = next((degenerate(v, f"values of {label}")
+                for v, label in zip((a, b), labels, strict=True) if not v.finite), "")
+    if not bad and diff.n >= 2 and diff.sd == 0.0:
         same = "identical numbers" if diff.values[0] == 0 else "the same difference"
-        return diff, (f"the two gave {same} in every seed ({diff.values[0]:+g}): check that "
-                      "the seeds and the experiments differ")
-    return diff, degenerate(diff, "differences")
+        bad = (f"the two gave {same} in every seed ({diff.values[0]:+g}): check that the "
+               "seeds and the experiments differ")
+    bad = bad or degenerate(diff, "differences")
+    head = f"{what} {labels[0]} {a.text()} vs {labels[1]} {b.text()}; difference "
+    if bad:
+        shown = diff.text() if tail else f"{diff.mean:+.{a.digits}f}"
+        return diff, _inconclusive(f"{head}{shown}{tail} ({_seeds(diff.n)})", bad,
+                                   effect=diff.mean, test=test)
+    low, high = _interval(diff)
+    text = (f"{head}{_interval_text(diff.mean, low, high, a.digits)}{tail} "
+            f"({_seeds(diff.n)}; {test}")
+    return diff, Outcome(INCONCLUSIVE, text, diff.mean, low, high, test)
 
 
 def greater(a: Values, b: Values, labels: tuple[str, str], what: str) -> Outcome:
     """Holds when the paired per-seed differences ``a - b`` have a 95 % interval above 0
     (paired t-test); refuted when it lies below 0."""
-    diff, bad = _difference(a, b, labels, what)
-    test = f"paired t, df {diff.n - 1}"
-    text = (f"{what} {labels[0]} {a.text()} vs {labels[1]} {b.text()}; difference "
-            f"{diff.mean:+.{a.digits}f} ({_seeds(diff.n)})")
-    if bad:
-        return _inconclusive(text, bad, effect=diff.mean, test=test)
-    _, low, high = _interval(diff)
-    p = _p_beyond(diff, 0.0)
-    text = (f"{what} {labels[0]} {a.text()} vs {labels[1]} {b.text()}; difference "
-            f"{_interval_text(diff.mean, low, high, a.digits)} ({_seeds(diff.n)}; {test}, "
-            f"{_p_text(p)})")
-    found = dict(effect=diff.mean, low=low, high=high, test=test, p=p)
-    if low > 0:
-        return Outcome(REPRODUCED, text, **found)
-    if high < 0:
-        return Outcome(NOT_REPRODUCED, text, **found)
-    return _inconclusive(text, "the 95 % interval of the difference contains 0", **found)
+    diff, out = _paired(a, b, labels, what, f"paired t, df {a.n - 1}")
+    if out.why:
+        return out
+    p = _p(diff, 0.0)
+    return _settle(replace(out, text=f"{out.text}, {_p_text(p)})", p=p), out.low > 0,
+                   out.high < 0, "the 95 % interval of the difference contains 0")
 
 
 def within(a: Values, b: Values, tolerance: float, labels: tuple[str, str], what: str,
@@ -290,50 +264,37 @@ def within(a: Values, b: Values, tolerance: float, labels: tuple[str, str], what
     """Equivalence (two one-sided tests): holds when the 95 % interval of the paired
     difference lies inside ±``tolerance`` (of ``b``'s mean when ``relative``); refuted when it
     lies wholly outside."""
-    diff, bad = _difference(a, b, labels, what)
     limit = tolerance * (abs(b.mean) if relative else 1.0)
     tol = f"{100 * tolerance:g} %" if relative else f"{tolerance:g}"
-    test = f"TOST ±{limit:.{a.digits}f}, df {diff.n - 1}"
-    text = (f"{what} {labels[0]} {a.text()} vs {labels[1]} {b.text()}; difference "
-            f"{diff.text()} vs a tolerance of {tol} ({_seeds(diff.n)})")
-    if bad:
-        return _inconclusive(text, bad, effect=diff.mean, test=test)
-    _, low, high = _interval(diff)
-    text = (f"{what} {labels[0]} {a.text()} vs {labels[1]} {b.text()}; difference "
-            f"{_interval_text(diff.mean, low, high, a.digits)} vs a tolerance of {tol} "
-            f"({_seeds(diff.n)}; {test}")
-    found = dict(effect=diff.mean, low=low, high=high, test=test)
-    if -limit < low and high < limit:
-        # TOST: both one-sided tests reject; the p-value is the larger one's, two-sided
-        p = max(_p_one(diff, -limit, upper=True), _p_one(diff, limit, upper=False))
-        return Outcome(REPRODUCED, f"{text}, {_p_text(p)})", p=p, **found)
-    if low > limit or high < -limit:
-        p = _p_beyond(diff, limit if low > limit else -limit)
-        return Outcome(NOT_REPRODUCED, f"{text}, {_p_text(p)})", p=p, **found)
-    return _inconclusive(text + ")", "the 95 % interval straddles the tolerance", **found)
+    diff, out = _paired(a, b, labels, what, f"TOST ±{limit:.{a.digits}f}, df {a.n - 1}",
+                        f" vs a tolerance of {tol}")
+    if out.why:
+        return out
+    inside = -limit < out.low and out.high < limit
+    outside = out.low > limit or out.high < -limit
+    if not (inside or outside):
+        return _settle(replace(out, text=out.text + ")"), False, False,
+                       "the 95 % interval straddles the tolerance")
+    # inside: both one-sided tests reject (TOST), the p-value is the larger one's
+    p = (max(_p(diff, -limit, 1), _p(diff, limit, -1)) if inside
+         else _p(diff, limit if out.low > limit else -limit))
+    return _settle(replace(out, text=f"{out.text}, {_p_text(p)})", p=p), inside, outside, "")
 
 
-def _p_one(values: Values, null: float, upper: bool) -> float:
-    """Two-sided-equivalent p of the one-sided test that the mean lies above (``upper``) or
-    below ``null`` (twice the one-sided p, so that p < 0.05 matches the 95 % interval)."""
-    t = (values.mean - null) / values.se
-    one = _scipy.t.sf(t, values.n - 1) if upper else _scipy.t.cdf(t, values.n - 1)
-    return float(min(1.0, 2 * one))
-
-
-def _deciding(outcomes: Sequence[Outcome], verdict: str, largest: bool) -> Outcome:
-    chosen = [o for o in outcomes if o.verdict == verdict]
-    pick = max if largest else min
-    return pick(chosen, key=lambda o: (o.p if not math.isnan(o.p) else 1.0))
-
-
-def _combined(verdict: str, outcomes: Sequence[Outcome], part: Outcome | None,
-              p: float) -> Outcome:
+def _combined(verdict: str, outcomes: Sequence[Outcome], largest: bool | None,
+              times: int = 1) -> Outcome:
+    """The outcomes joined under ``verdict``, with the statistics of the part that decides it:
+    the one with that verdict and the largest (or smallest) p, the p times ``times`` (at most
+    1); an inconclusive one's first inconclusive part, with p = 1."""
     text = "; ".join(o.text for o in outcomes)
-    if part is None:
-        return Outcome(verdict, text)
+    chosen = [o for o in outcomes if o.verdict == verdict]
+    if largest is None:
+        part = chosen[0]
+        return Outcome(verdict, text, part.effect, part.low, part.high, part.test, 1.0,
+                       part.why)
+    part = (max if largest else min)(chosen, key=lambda o: 1.0 if math.isnan(o.p) else o.p)
     return Outcome(verdict, text, part.effect, part.low, part.high, part.test,
-                   min(1.0, p), part.why)
+                   min(1.0, part.p * times), part.why)
 
 
 def all_of(*outcomes: Outcome) -> Outcome:
@@ -341,13 +302,10 @@ def all_of(*outcomes: Outcome) -> Outcome:
     not (p: the smallest refuting part's times the number of parts); else inconclusive."""
     verdicts = {o.verdict for o in outcomes}
     if verdicts == {REPRODUCED}:
-        part = _deciding(outcomes, REPRODUCED, largest=True)
-        return _combined(REPRODUCED, outcomes, part, part.p)
+        return _combined(REPRODUCED, outcomes, largest=True)
     if NOT_REPRODUCED in verdicts:
-        part = _deciding(outcomes, NOT_REPRODUCED, largest=False)
-        return _combined(NOT_REPRODUCED, outcomes, part, part.p * len(outcomes))
-    part = next(o for o in outcomes if o.verdict == INCONCLUSIVE)
-    return _combined(INCONCLUSIVE, outcomes, part, math.nan)
+        return _combined(NOT_REPRODUCED, outcomes, largest=False, times=len(outcomes))
+    return _combined(INCONCLUSIVE, outcomes, largest=None)
 
 
 def any_of(*outcomes: Outcome) -> Outcome:
@@ -355,13 +313,10 @@ def any_of(*outcomes: Outcome) -> Outcome:
     parts); not reproduced when every part is not (p: the largest); else inconclusive."""
     verdicts = {o.verdict for o in outcomes}
     if REPRODUCED in verdicts:
-        part = _deciding(outcomes, REPRODUCED, largest=False)
-        return _combined(REPRODUCED, outcomes, part, part.p * len(outcomes))
+        return _combined(REPRODUCED, outcomes, largest=False, times=len(outcomes))
     if verdicts == {NOT_REPRODUCED}:
-        part = _deciding(outcomes, NOT_REPRODUCED, largest=True)
-        return _combined(NOT_REPRODUCED, outcomes, part, part.p)
-    part = next(o for o in outcomes if o.verdict == INCONCLUSIVE)
-    return _combined(INCONCLUSIVE, outcomes, part, math.nan)
+        return _combined(NOT_REPRODUCED, outcomes, largest=True)
+    return _combined(INCONCLUSIVE, outcomes, largest=None)
 
 
 def holm(p_values: Sequence[float], alpha: float = ALPHA) -> list[tuple[bool, float]]:
@@ -375,14 +330,8 @@ def holm(p_values: Sequence[float], alpha: float = ALPHA) -> list[tuple[bool, fl
     for rank, i in enumerate(order):
         p = p_values[i]
         if math.isnan(p):
-            out[i] = (False, math.nan)
             continue
         running = max(running, min(1.0, (m - rank) * p))
         still = still and p <= alpha / (m - rank)
         out[i] = (still, running)
     return out
-
-
-def with_verdict(outcome: Outcome, verdict: str, why: str) -> Outcome:
-    """``outcome`` with another verdict and its reason (the statistics kept)."""
-    return replace(outcome, verdict=verdict, why=why)

@@ -22,7 +22,7 @@ from colorization.nets.registry import build_colorizer
 from colorization.runs import evaluate
 from colorization.runs.config import RunConfig
 from colorization.runs.rundir import Run, save_npz, write_history
-from colorization.study import experiments, report
+from colorization.study import best, report
 
 SIZE = 16
 
@@ -177,7 +177,7 @@ def test_best_run_skips_runs_whose_metrics_are_not_finite_and_plausible(
     _scored_run(broken, model_file, metrics)
     good = root / "quick" / "cnn-fruits-mse" / "seed1"
     _scored_run(good, model_file, {"split": "test", "ab_mae": 9.0, "ab_mae_gray": 10.0})
-    path, text = experiments.best_run("fruits")
+    path, text = best.best_run("fruits")
     err = capsys.readouterr().err
     assert path == good
     assert "ab error 0.90x the gray baseline's" in text and "nan" not in text.lower()
@@ -185,7 +185,7 @@ def test_best_run_skips_runs_whose_metrics_are_not_finite_and_plausible(
     assert str(broken / "metrics" / "fruits-test-16.json") in err
     # the broken run alone: no candidate, and still said why
     shutil.rmtree(good)
-    assert experiments.best_run("fruits") is None
+    assert best.best_run("fruits") is None
     assert f"skipped {broken}: " in capsys.readouterr().err
 
 
@@ -194,7 +194,7 @@ def test_best_run_names_a_damaged_run_folder(tmp_path, model_file, monkeypatch, 
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(root))
     run = finished_run(root / "smoke" / "x" / "seed0", model_file, data="fruits")
     (run.dir / "config.json").write_text('{"model": "autoencoder_small", "epochs": "ten"}')
-    assert experiments.best_run("fruits") is None
+    assert best.best_run("fruits") is None
     err = capsys.readouterr().err
     assert f"skipped {run.dir}: {run.dir / 'config.json'} is not a run config" in err, err
 
@@ -337,8 +337,8 @@ def test_a_set_aside_results_json_makes_every_notebook_run_again(tmp_path, monke
     reports = tmp_path / "reports"
     (reports / "notebooks").mkdir(parents=True)
     (reports / "notebooks" / nb.name).write_text(nb.read_text())
-    reproduce._write_state(reports / "reproduce-state.json",
-                           {f"{nb.name}:smoke": {"sha256": reproduce._digest(nb)}})
+    reproduce.write_state(reports / "reproduce-state.json",
+                           {f"{nb.name}:smoke": {"sha256": reproduce.digest(nb)}})
     seen = []
 
     def make_plan(profile, notebooks, skipped):

@@ -37,8 +37,7 @@ def test_index_links_html_notebooks_and_records_the_environment(project, monkeyp
                           {"state": "finished", "dataset": dataset, "data_source": f"src {run}"})
     report.record("fruits_cnn", [{"psnr": 23.5, "ignored": 1}, {"psnr": 24.5}], model="cnn",
                   data="fruits")
-    monkeypatch.setenv("KERAS_BACKEND", "jax")
-    monkeypatch.delitem(__import__("sys").modules, "keras", raising=False)
+    monkeypatch.setattr(__import__("keras").backend, "backend", lambda: "jax")
 
     index = report.write_index("quick")
     page = index.read_text()
@@ -75,7 +74,7 @@ def test_figures_are_saved_as_lossless_rgb_png(project):
     fig, ax = plt.subplots(figsize=(2, 2))
     gradient = np.linspace(0, 1, 256 * 3).reshape(16, 48, 1) * np.array([1.0, 0.5, 0.2])
     ax.imshow(gradient)
-    path = report.save_figure(fig, "gradient")
+    path = report.save_figure(fig, "12-results")
     with Image.open(path) as im:
         assert im.format == "PNG" and im.mode == "RGB"  # no palette, no alpha
         assert len(im.getcolors(maxcolors=1 << 20)) > 256  # more colours than a palette holds
@@ -100,7 +99,7 @@ def test_commit_is_read_from_git(project):
 
 
 def test_publish_makes_the_executed_notebooks_the_committed_ones(project):
-    from colorization.study import reproduce
+    from colorization.study import catalog, reproduce
 
     source = _executed_notebook(project / "notebooks" / "03-x.ipynb")
     executed = nbformat.read(source, as_version=4)
@@ -112,11 +111,11 @@ def test_publish_makes_the_executed_notebooks_the_committed_ones(project):
     out.parent.mkdir(parents=True)
     nbformat.write(executed, out)
     state = project / "reports" / "reproduce-state.json"
-    state.write_text(json.dumps({"03-x.ipynb:quick": {"sha256": reproduce._digest(source)}}))
+    state.write_text(json.dumps({"03-x.ipynb:quick": {"sha256": reproduce.digest(source)}}))
     report.record("cnn", [{"psnr": 20.0}])
     figures = project / "reports" / "figures"
     figures.mkdir(parents=True)
-    for name in reproduce.PUBLISHED_FIGURES:
+    for name in catalog.published_figures():
         (figures / f"{name}.png").write_bytes(b"png " + name.encode())
     with pytest.raises(RuntimeError, match="not executed with profile 'paper'"):
         reproduce.publish("paper")
@@ -129,7 +128,7 @@ def test_publish_makes_the_executed_notebooks_the_committed_ones(project):
     assert json.loads((results / "results.json").read_text())["cnn"]["seeds"] == 1
     assert (results / "quick-12-results.png").read_bytes() == b"png 12-results"
     # the notebook, results.json, the figures and RESULTS.md (this project has no README)
-    assert len(written) == 3 + len(reproduce.PUBLISHED_FIGURES)
+    assert len(written) == 3 + len(catalog.published_figures())
     assert (results / "RESULTS.md").read_text().startswith("# Results")
     assert reproduce.publish("quick")  # outputs replaced: the notebook still counts as executed
     # a notebook changed since the run is refused: its outputs would not be its source's

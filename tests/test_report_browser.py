@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from colorization.core import paths
-from colorization.study import report
+from colorization.study import page, report
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "results"
@@ -82,9 +82,9 @@ def test_the_report_fits_a_1300px_window_in_chromium():
 def test_a_wider_page_is_caught(tmp_path):
     """The check itself: a page with a 2000 px table measures wider than the window."""
     browser = _browser()
-    page = tmp_path / "wide.html"
-    page.write_text("<!doctype html><table><tr><td style='min-width:2000px'>x</td></tr></table>")
-    width, window = _page_width(browser, page)
+    wide = tmp_path / "wide.html"
+    wide.write_text("<!doctype html><table><tr><td style='min-width:2000px'>x</td></tr></table>")
+    width, window = _page_width(browser, wide)
     assert width > window
 
 
@@ -104,9 +104,9 @@ def test_each_experiment_scale_is_stated_once():
 
 
 def test_a_long_reason_is_folded_after_its_first_words():
-    assert report._reason_html("") == ""
-    assert report._reason_html("needs 10 epochs") == "<div class='why'>why: needs 10 epochs</div>"
+    assert page.reason_html("") == ""
+    assert page.reason_html("needs 10 epochs") == "<div class='why'>why: needs 10 epochs</div>"
     long = "not learned (" + "x" * 300 + ")"
-    folded = report._reason_html(long)
+    folded = page.reason_html(long)
     assert folded.startswith("<details class='why'><summary>why: not learned ...</summary>")
     assert "x" * 300 in folded

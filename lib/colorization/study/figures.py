@@ -18,10 +18,8 @@ def image_grid(rows, *, row_labels=None, col_labels=None, title=None, cell=1.4):
     for i, row in enumerate(rows):
         for j in range(n_cols):
             ax = axes[i][j]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for side in ax.spines.values():
-                side.set_visible(False)
+            ax.set(xticks=[], yticks=[])
+            ax.spines[:].set_visible(False)
             if j < len(row) and row[j] is not None:
                 img = np.asarray(row[j])
                 ax.imshow(img, cmap="gray" if img.ndim == 2 else None,
@@ -52,8 +50,7 @@ def lab_channels(images: np.ndarray, n: int = 4, title=None):
         for j, (img, cmap, lo, hi) in enumerate(panels):
             ax = axes[i][j]
             im = ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            ax.set(xticks=[], yticks=[])
             if i == 0:
                 ax.set_title(["RGB", "L (0..100)", "a (green - red)", "b (blue - yellow)"][j],
                              fontsize=8)
@@ -70,10 +67,8 @@ def epoch_grid(run, set_name: str = "test", epochs=None, n: int = 6, title=None)
     then the prediction at each chosen epoch (from the run's stored snapshots)."""
     inputs = run.snapshot_inputs()[set_name][:n]
     epochs = list(epochs or run.snapshot_epochs())
-    rows = []
-    recolored = {e: run.snapshot_rgb(e)[set_name][:n] for e in epochs}
-    for i in range(len(inputs)):
-        rows.append([inputs[i], gray(inputs[i])] + [recolored[e][i] for e in epochs])
+    recolored = [run.snapshot_rgb(e)[set_name][:n] for e in epochs]
+    rows = [[rgb, gray(rgb)] + [r[i] for r in recolored] for i, rgb in enumerate(inputs)]
     labels = ["ground truth", "gray input"] + [f"epoch {e}" for e in epochs]
     return image_grid(rows, col_labels=labels, title=title)
 
@@ -90,9 +85,7 @@ def loss_curves(runs: dict, title="training loss"):
                     marker="." if k == 0 else None, color=f"C{i}", alpha=1.0 if k == 0 else 0.35,
                     label=label + (f" ({len(seeds)} seeds)" if len(seeds) > 1 else "")
                     if k == 0 else None)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel="loss", yscale="log")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -103,16 +96,11 @@ def side_by_side(columns: dict, set_name: str = "test", n: int = 6, title=None,
                  with_truth: bool = True):
     """Compare runs on the same images: columns gray input, (ground truth), then one column
     per ``{label: (run, epoch)}`` (epoch ``None``: the run's last snapshot)."""
-    first_run = next(iter(columns.values()))[0]
-    inputs = first_run.snapshot_inputs()[set_name][:n]
-    preds = {}
-    for label, (run, epoch) in columns.items():
-        epoch = epoch or run.snapshot_epochs()[-1]
-        preds[label] = run.snapshot_rgb(epoch)[set_name][:n]
-    rows = []
-    for i in range(len(inputs)):
-        row = [gray(inputs[i])] + ([inputs[i]] if with_truth else [])
-        rows.append(row + [preds[label][i] for label in columns])
+    inputs = next(iter(columns.values()))[0].snapshot_inputs()[set_name][:n]
+    preds = [run.snapshot_rgb(epoch or run.snapshot_epochs()[-1])[set_name][:n]
+             for run, epoch in columns.values()]
+    rows = [[gray(rgb)] + ([rgb] if with_truth else []) + [p[i] for p in preds]
+            for i, rgb in enumerate(inputs)]
     labels = ["gray input"] + (["ground truth"] if with_truth else []) + list(columns)
     return image_grid(rows, col_labels=labels, title=title)
 

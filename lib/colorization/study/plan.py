@@ -1,20 +1,16 @@
-"""What ``make reproduce`` will train, and how long it should take on this machine.
+"""What ``make reproduce`` will train and how long it should take on this machine.
 
-:func:`make_plan` lists, per notebook, the runs it trains first (experiment, seed, images,
-epochs, optimizer steps), leaving out finished runs and notebooks already executed.
-:func:`time_networks` times a few training steps of each network still to train, at the
-profile's image size and batch, on this machine (a few seconds a network, cached in
-``reports/step-times.json`` per machine); :func:`estimate` turns both into seconds per run
-and per notebook: the optimizer steps at the timed rate, plus per epoch the commit of the
-weights (timed) and the snapshots, plus the evaluation of the test images (timed), plus a
-start-up per notebook (a few times this machine's import of TensorFlow) and per run (the
-tracing of its steps, a few times the timed first step). It is an estimate: other processes
-on the machine, the figures and the claims move it.
+:func:`make_plan` lists per notebook the runs it trains first; :func:`time_networks` times a
+few training steps of each network to train (cached per machine in
+``reports/step-times.json``); :func:`estimate` turns both into seconds: the optimizer steps,
+per epoch a commit of the weights and the snapshots, the evaluation, and a start-up per
+notebook and per run. Other processes on the machine, the figures and the claims move it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -36,6 +32,7 @@ from colorization.runs.config import RunConfig
 from colorization.runs.rundir import Run, read_backup
 from colorization.runs.train import build_optimizer, make_optimizer
 from colorization.study import experiments
+from colorization.study.console import duration
 
 #: a notebook's seconds outside its runs (kernel start, imports, figures), in imports of
 #: TensorFlow on this machine (measured: 18 s with a 5 s import, 2-core CPU)
@@ -53,7 +50,7 @@ CPU_TIMING_BATCH = 8
 
 @dataclass
 class RunPlan:
-    """One seed of one experiment that a notebook trains (``done``: epochs already done)."""
+    """One seed of one experiment a notebook trains (``done``: epochs already done)."""
 
     experiment: str
     seed: int
@@ -85,9 +82,8 @@ class NotebookPlan:
 
 @dataclass
 class Timing:
-    """Measured seconds on this machine: a training step per image, a prediction per image,
-    the metrics per image, one commit of the weights, and the first step's extra (tracing);
-    the batch timed, and the training FLOPs of one image (:func:`train_flops`)."""
+    """Seconds measured here per image (training step, prediction, metrics), for one commit
+    of the weights and the first step's tracing; the batch timed; training FLOPs per image."""
 
     train_image: float
     predict_image: float
@@ -97,25 +93,16 @@ class Timing:
     batch: int
     flops_image: float = 0.0
 
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-def _code(notebook: Path) -> str:
-    """The code cells of a notebook (its ``.ipynb``), joined."""
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-
 
 def trainers(notebooks: list[Path]) -> dict[str, list[str]]:
     """``{experiment: [notebook names that train it, in order]}``: the notebooks whose code
-    names the experiment in quotes, and one that runs every experiment
-    (``experiments.EXPERIMENTS`` with ``run_all``)."""
+    names it in quotes, or runs every experiment (``experiments.EXPERIMENTS``, ``run_all``)."""
+    import nbformat
+
     out: dict[str, list[str]] = {name: [] for name in experiments.EXPERIMENTS}
     for nb in notebooks:
-        code = _code(nb)
+        code = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells
+                         if c.cell_type == "code")
         every = "experiments.EXPERIMENTS" in code and "run_all" in code
         for name in out:
             if every or re.search(rf"[\"']{re.escape(name)}[\"']", code):
@@ -132,8 +119,8 @@ def _epochs_done(folder: Path) -> int:
 
 
 def make_plan(profile: str, notebooks: list[Path], skipped: set[str]) -> list[NotebookPlan]:
-    """The notebooks in order, each with the runs it trains first: runs not finished yet,
-    given to the first notebook to run (not ``skipped``) whose code trains them."""
+    """The notebooks in order, each with the unfinished runs it trains first (given to the
+    first notebook not ``skipped`` whose code trains them)."""
     plans = [NotebookPlan(nb.name, skipped=nb.name in skipped) for nb in notebooks]
     by_name = {p.name: p for p in plans}
     for name, names in trainers(notebooks).items():
@@ -160,9 +147,9 @@ def machine() -> str:
     """This machine for the timing cache: CPU, cores, GPUs, Keras backend, TensorFlow."""
     from colorization.study import report
 
-    gpus = ",".join(report._gpu_names()) or "no GPU"
+    gpus = ",".join(report.gpu_names()) or "no GPU"
     tf = sys.modules.get("tensorflow")
-    return (f"{report._cpu_name()} x{os.cpu_count()} | {gpus} | "
+    return (f"{report.cpu_name()} x{os.cpu_count()} | {gpus} | "
             f"{keras.backend.backend()} | tf {getattr(tf, '__version__', '-')} | "
             f"{platform.python_version()}")
 
@@ -200,11 +187,9 @@ class _Clock(keras.callbacks.Callback):
 
 def time_network(model: str, image_size: int, batch_size: int,
                  budget: float = TIMING_SECONDS) -> Timing:
-    """Time ``model`` on this machine: training steps on random images at ``image_size``
-    and ``batch_size`` (on a CPU at most :data:`CPU_TIMING_BATCH`) for about ``budget``
-    seconds after the first (tracing) step; the metrics of those images; one save of the
-    weights with their optimizer. A prediction is taken as a third of a training step (one
-    forward pass of the three)."""
+    """Time ``model`` here: training steps on random images (on a CPU a batch of at most
+    :data:`CPU_TIMING_BATCH`) for about ``budget`` seconds after the first, their metrics and
+    one save of the weights. A prediction counts as a third of a training step."""
     gpu = device_data.accelerator() is not None
     batch = batch_size if gpu else min(batch_size, CPU_TIMING_BATCH)
     rng = np.random.default_rng(0)
@@ -244,9 +229,8 @@ def time_network(model: str, image_size: int, batch_size: int,
 
 
 def time_networks(wanted: list[tuple[str, int, int]], say=print) -> dict:
-    """:func:`time_network` of each ``(model, image size, batch)``, read from
-    ``reports/step-times.json`` when this machine timed it before; returns
-    ``{(model, size, batch): Timing}``."""
+    """``{(model, image size, batch): Timing}`` of :func:`time_network`, read from
+    ``reports/step-times.json`` where this machine timed it before."""
     cache = _read_cache()
     here = machine()
     stored = cache.get(here, {}) if isinstance(cache.get(here), dict) else {}
@@ -261,7 +245,7 @@ def time_networks(wanted: list[tuple[str, int, int]], say=print) -> dict:
         out[key] = time_network(*key)
         say(f"  timed {text}: {1 / out[key].train_image:,.0f} images/s "
             f"({time.perf_counter() - started:.0f} s)")
-        stored[text] = out[key].to_dict()
+        stored[text] = dataclasses.asdict(out[key])
     cache[here] = stored
     with contextlib.suppress(OSError):
         cache_path().parent.mkdir(parents=True, exist_ok=True)
@@ -280,9 +264,8 @@ def run_seconds(run: RunPlan, t: Timing) -> float:
 
 
 def estimate(plans: list[NotebookPlan], timings: dict, import_seconds: float) -> float:
-    """Fill in the seconds of every run and notebook to execute; returns the total.
-    ``import_seconds``: how long importing TensorFlow took here (a notebook's start-up is
-    :data:`NOTEBOOK_IMPORTS` of them, at least 5 s)."""
+    """Fill in the seconds of every run and notebook to execute; returns the total (a
+    notebook's start-up: :data:`NOTEBOOK_IMPORTS` x ``import_seconds``, at least 5 s)."""
     total = 0.0
     startup = max(NOTEBOOK_IMPORTS * import_seconds, 5.0)
     for nb in plans:
@@ -295,6 +278,44 @@ def estimate(plans: list[NotebookPlan], timings: dict, import_seconds: float) ->
     return total
 
 
+def cost(plans: list[NotebookPlan], timings: dict) -> tuple[float, float]:
+    """``(training FLOPs, seconds of training steps)`` of every run to train."""
+    flops = seconds = 0.0
+    for run in (r for nb in plans if not nb.skipped for r in nb.runs):
+        t = timings[(run.model, run.image_size, run.batch_size)]
+        images = run.optimizer_steps * run.batch_size
+        flops, seconds = flops + images * t.flops_image, seconds + images * t.train_image
+    return flops, seconds
+
+
+def summary(plans: list[NotebookPlan], profile: str, total: float) -> list[str]:
+    """The plan as printed: per notebook its estimate and its runs (experiment: seeds x
+    training images x epochs = optimizer steps), then the total and when it should end."""
+    todo = [p for p in plans if not p.skipped]
+    runs = sum(len(p.runs) for p in todo)
+    width = max([len(p.name) - 6 for p in plans] + [8])
+    lines = [f"plan: {len(todo)} notebook{'s' * (len(todo) != 1)} to execute, {runs} "
+             f"run{'s' * (runs != 1)} to train (experiment: seeds x training images x "
+             "epochs = optimizer steps)"]
+    for p in plans:
+        if p.skipped:
+            lines.append(f"  {p.name[:-6]:{width}s}       done  (executed with profile "
+                         f"{profile}; skipped)")
+            continue
+        groups: dict[str, list] = {}
+        for r in p.runs:
+            groups.setdefault(r.experiment, []).append(r)
+        what = "; ".join(
+            f"{name}: {len(rs)} x {rs[0].images:,} x {rs[0].epochs - rs[0].done} = "
+            f"{sum(r.optimizer_steps for r in rs):,}" for name, rs in groups.items())
+        lines.append(f"  {p.name[:-6]:{width}s} {duration(p.seconds):>10s}  "
+                     f"{what or 'no training'}")
+    finish = time.strftime("%a %H:%M" if total > 20 * 3600 else "%H:%M",
+                           time.localtime(time.time() + total))
+    return lines + [f"  {'in all':{width}s} {duration(total):>10s}  (estimate on this "
+                    f"machine; ETA {finish})"]
+
+
 def networks(plans: list[NotebookPlan]) -> list[tuple[str, int, int]]:
     """The ``(model, image size, batch)`` of every run to train, each once."""
     return list(dict.fromkeys((r.model, r.image_size, r.batch_size)
@@ -305,9 +326,8 @@ def networks(plans: list[NotebookPlan]) -> list[tuple[str, int, int]]:
 
 
 def train_flops(colorizer: keras.Model) -> float:
-    """Training FLOPs of one image: 3 x 2 x the multiply-accumulates of the convolutions and
-    dense layers of one forward pass (forward, input gradient, weight gradient), over every
-    network of a built colorizer (a GAN's discriminator too)."""
+    """Training FLOPs of one image: 3 x 2 x the multiply-accumulates of one forward pass's
+    convolutions and dense layers, over every network of a built colorizer."""
     macs, seen, todo = 0, set(), [colorizer]
     while todo:
         layer = todo.pop()
@@ -329,20 +349,3 @@ def train_flops(colorizer: keras.Model) -> float:
             out //= max(int(np.prod(layer.strides)), 1)  # each input position once
         macs += out * int(np.prod(layer.kernel.shape))
     return 6.0 * macs
-
-
-def duration(seconds: float) -> str:
-    """``"45 s"``, ``"2 min 05 s"``, ``"12 min"``, ``"3 h 20 min"``, ``"2 days 5 h"``."""
-    seconds = max(float(seconds), 0.0)
-    if round(seconds) < 60:
-        return f"{seconds:.0f} s"
-    if round(seconds) < 600:
-        return f"{round(seconds) // 60} min {round(seconds) % 60:02d} s"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours, minutes = divmod(round(minutes), 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} days {hours} h"

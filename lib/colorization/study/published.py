@@ -1,35 +1,26 @@
-"""The results a reader sees without running anything, generated from ``results.json``.
-
-``make publish`` writes ``docs/results/RESULTS.md`` (:func:`results_page`: how the run was made,
-every experiment's scale and metrics beside the gray and mean-tint baselines, every claim with
-its verdict, effect, 95 % interval, test, p-value and seeds) and the README's results block
-between ``<!-- results:begin -->`` and ``<!-- results:end -->`` (:func:`readme_block`), both
-from the same ``docs/results/results.json``; ``tests/test_published.py`` fails when either
-differs from what that file gives. Nothing here is typed by hand.
+"""``make publish``: the executed notebooks become the committed ones, and the results a reader
+sees without running anything are generated from ``docs/results/results.json``:
+``docs/results/RESULTS.md`` (:func:`results_page`) and the README's block between
+``<!-- results:begin -->`` and ``<!-- results:end -->`` (:func:`readme_block`).
+``tests/test_published.py`` fails when either differs from what that file gives.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
 from colorization.core import fileio, paths
-from colorization.study import report, stats
+from colorization.study import catalog, stats, tables
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
-#: the figures the README shows: (file under docs/results without the profile, caption)
-README_FIGURES = (
-    ("03-cnn-fruits", "the ~1M CNN on the real fruit test photos, epoch by epoch"),
-    ("06-ae-fruits", "the ~6M autoencoder on the same photos, epoch by epoch"),
-    ("12-results", "every experiment: CIEDE2000 over gray, hue error and chroma ratio"),
-)
+#: the figures the README shows: (name, caption)
+README_FIGURES = catalog.README_FIGURES
 NEAR_DUPLICATES = (
     "Fruits-360's test photos are other frames of the same rotating fruits as its training "
     "photos: fruit test scores measure near-duplicates, not generalisation.")
-
-
-def _experiments(results: dict) -> dict:
-    return {k: v for k, v in results.items() if not k.startswith("_") and isinstance(v, dict)}
 
 
 def _made(results: dict) -> str:
@@ -42,11 +33,15 @@ def _made(results: dict) -> str:
             f"{env.get('backend', '?')}")
 
 
+def _experiments(results: dict) -> dict:
+    return {k: v for k, v in results.items() if not k.startswith("_") and isinstance(v, dict)}
+
+
 def _scale(results: dict) -> str:
-    rows = _experiments(results)
-    sizes = sorted({r.get("image_size") for r in rows.values() if r.get("image_size")})
-    seeds = sorted({r.get("seeds") for r in rows.values() if r.get("seeds")})
-    data = sorted({f"{r.get('data')} ({r.get('kind')})" for r in rows.values() if r.get("data")})
+    rows = _experiments(results).values()
+    sizes = sorted({r.get("image_size") for r in rows if r.get("image_size")})
+    seeds = sorted({r.get("seeds") for r in rows if r.get("seeds")})
+    data = sorted({f"{r.get('data')} ({r.get('kind')})" for r in rows if r.get("data")})
     return (f"{', '.join(data) or 'no data'}; "
             f"{' / '.join(f'{s}x{s}' for s in sizes) or '?'} pixels; "
             f"{' to '.join(str(s) for s in (seeds[0], seeds[-1]) if seeds) or '?'} seeds an "
@@ -55,15 +50,13 @@ def _scale(results: dict) -> str:
 
 def readme_block(results: dict) -> str:
     """The README's results section (between the markers), from ``results``."""
-    env = results.get("_environment") or {}
-    profile = env.get("profile", "quick")
-    claims = results.get("claims") or []
+    profile = (results.get("_environment") or {}).get("profile", "quick")
     lines = [
         f"The committed notebooks hold one `make reproduce` run ({_made(results)}): "
         f"{_scale(results)}. Far below the paper's scale: read each verdict with its scale.",
         "",
-        f"Verdicts: **{report.tally(claims) or 'none yet'}**. Every number, interval and seed: "
-        "[docs/results/RESULTS.md](docs/results/RESULTS.md) and "
+        f"Verdicts: **{tables.tally(results.get('claims') or []) or 'none yet'}**. Every "
+        "number, interval and seed: [docs/results/RESULTS.md](docs/results/RESULTS.md) and "
         "[results.json](docs/results/results.json).",
     ]
     for name, caption in README_FIGURES:
@@ -74,8 +67,6 @@ def readme_block(results: dict) -> str:
 def results_page(results: dict) -> str:
     """``docs/results/RESULTS.md`` from ``results``."""
     claims = results.get("claims") or []
-    rows = _experiments(results)
-    keys = ("psnr", "ciede2000", "hue_error", "spread_ratio", "chroma_ratio")
     return "\n".join([
         "# Results",
         "",
@@ -89,15 +80,15 @@ def results_page(results: dict) -> str:
         "and the mean-tint baseline's (the training set's mean ab everywhere), where stored. "
         + NEAR_DUPLICATES,
         "",
-        report.format_results_markdown(rows, keys=keys),
+        tables.format_results_markdown(_experiments(results)),
         "",
         "## The paper's claims",
         "",
         f"{stats.LEGEND} How: [docs/experiments.md](../experiments.md).",
         "",
-        report.format_claims_markdown(claims) if claims else "No claim decided yet.",
+        tables.format_claims_markdown(claims) if claims else "No claim decided yet.",
         "",
-        f"**{report.tally(claims)}**" if claims else "",
+        f"**{tables.tally(claims)}**" if claims else "",
         "",
     ])
 
@@ -116,18 +107,56 @@ def readme_section(readme_text: str) -> str:
 
 def write(results: dict | None = None) -> list[Path]:
     """Write ``docs/results/RESULTS.md`` and the README's results block from ``results``
-    (default: ``docs/results/results.json``). Returns the files written."""
-    import json
-
-    root = paths.project_root()
+    (default: ``docs/results/results.json``); returns the files written."""
     if results is None:
         results = json.loads(results_json().read_text())
     page = fileio.write_text(results_json().with_name("RESULTS.md"), results_page(results))
-    readme = root / "README.md"
+    readme = paths.project_root() / "README.md"
     if not readme.is_file():  # a project folder without the README (a copy of the notebooks)
         return [page]
     text = readme.read_text()
-    old = readme_section(text)
-    fileio.write_text(readme, text.replace(f"{BEGIN}\n{old}\n{END}",
+    fileio.write_text(readme, text.replace(f"{BEGIN}\n{readme_section(text)}\n{END}",
                                            f"{BEGIN}\n{readme_block(results)}\n{END}"))
     return [page, readme]
+
+
+# ------------------------------------------------------------------ which notebooks ran
+
+
+def notebooks(folder: Path) -> list[Path]:
+    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))
+
+
+def read_state(path: Path) -> dict:
+    """Which notebooks finished with which profile; ``{}`` when absent or unreadable."""
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def write_state(path: Path, state: dict) -> None:
+    fileio.write_json(path, state)
+
+
+def own_cells(nb) -> list:
+    """The notebook's cells without papermill's injected-parameters cell."""
+    return [c for c in nb.cells
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+
+
+def digest(path: Path) -> str:
+    """A digest of a notebook's cells' kind and source (not their outputs, so a published
+    notebook still counts as executed)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n\x00".join(f"{c.cell_type}\x01{c.source}" for c in own_cells(nb))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_executed(state: dict, nb: Path, profile: str) -> bool:
+    """Whether ``nb`` was executed with ``profile`` from its current source."""
+    return ((state.get(f"{nb.name}:{profile}") or {}).get("sha256") == digest(nb)
+            and (paths.reports_dir() / "notebooks" / nb.name).is_file())

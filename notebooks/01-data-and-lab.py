@@ -19,7 +19,7 @@
 # **Reproduces:** Section 3 of Depaoli & Mistrali (the two datasets) and the colour-space
 # choice of Section 1: the network sees *L* and predicts *a* and *b*.
 #
-# **Writes:** `reports/figures/01-datasets.png`, `reports/figures/01-lab-channels.png`; with a
+# **Writes:** `reports/figures/01-data-and-lab-datasets.png`, `reports/figures/01-data-and-lab-lab-channels.png`; with a
 # Kaggle login, the prepared datasets under `data/prepared/`.
 #
 # The paper trains on two Kaggle datasets, which need a Kaggle login to download. Without
@@ -49,7 +49,9 @@ import numpy as np
 
 from colorization.core import color
 from colorization.data import datasets, pipeline
-from colorization.study import figures, report
+from colorization.study import catalog, figures, report
+
+nb = catalog.get("01-data-and-lab")
 
 max_images = {"paper": None, "quick": None, "smoke": 400}[profile]
 
@@ -110,7 +112,7 @@ rows = [list(fr.images[pick["fruits"]]), list(an.images[pick["animals"]]),
 fig = figures.image_grid(rows, row_labels=[f"{fr.dataset}\n({fr.kind})",
                                            f"{an.dataset}\n({an.kind})", "photos\n(real)"],
                          title="the data at 100x100: fruits, animals, never-seen photos")
-_ = report.save_figure(fig, "01-datasets")
+_ = report.save_figure(fig, nb.figure("datasets"))
 
 # %% [markdown]
 # For colour to be inferable from the gray image, the classes should differ in hue as well
@@ -140,7 +142,7 @@ for ds in (fr, an):
 examples = np.concatenate([sets["fruits", "test"].images[:2], sets["animals", "test"].images[:2],
                            photos.images[:1]])
 fig = figures.lab_channels(examples, n=len(examples))
-_ = report.save_figure(fig, "01-lab-channels")
+_ = report.save_figure(fig, nb.figure("lab-channels"))
 
 # %% [markdown]
 # The conversion is written with `keras.ops`; the unit tests compare it with scikit-image

@@ -38,8 +38,9 @@ from colorization.study import notebook
 # "fruits" and "animals" resolve to, the commit and the date.
 profile = notebook.setup_notebook(profile)
 
-from colorization.study import claims, experiments, figures, report
+from colorization.study import catalog, claims, compare, experiments, figures, report
 
+nb = catalog.get("02-zhang-full-fruits")
 name = "zhang-full-fruits"
 
 # %% [markdown]
@@ -59,23 +60,58 @@ print(notebook.network_summary("zhang_full"))
 print("official conv weights and biases with the 313-class head: 32,230,393")
 
 # %% [markdown]
-# ## Train
+# ## Prepare the data
 #
-# Every seed: a finished run is reused, an interrupted one resumes from its last completed
-# epoch. The ~1M CNN of notebook 03 is trained here too (or reused), for the speed claim.
+# The same fruit photos as the ~1M CNN of notebook 03, fewer of them in the quick profile
+# (this network costs 33 times the multiply-adds). The pipeline yields uint8 RGB; the model
+# computes L and ab on the device.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+full = experiments.prepare(name, profile, seed=0)
+_ = notebook.show_batch(full, n=4)
+
+# %% [markdown]
+# ## Build the model
+#
+# Zhang's conv1-conv8 with a 2-channel sigmoid head, built at this profile's image size by
+# `registry.build_colorizer("zhang_full", image_size)`:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+full.model.network.summary(line_length=100)
+
+# %% [markdown]
+# ## Compile
+#
+# Adam and the mean squared error on the normalised ab, the learning rate decayed by a cosine
+# to 0 over the run:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.show_compile(full)
+
+# %% [markdown]
+# ## Train
+#
+# `model.fit` with the run's callbacks (NaN guard, timing, snapshots, an atomic commit of
+# weights and history every epoch: an interrupted run resumes from its last epoch), then the
+# other seeds the same way. The ~1M CNN of notebook 03 is trained here too (or reused), for the
+# speed claim.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+run = notebook.fit(full)
 runs = experiments.run_all(name, profile)
 small = experiments.run_all("cnn-fruits-mse", profile)  # the ~1M CNN, for the speed claim
 
 # %% [markdown]
-# ## Test images, epoch by epoch (seed 0)
+# ## Look at the predictions: test images, epoch by epoch (seed 0)
 
 # %%
-fig = figures.epoch_grid(runs[0], "test", title=experiments.caption(
+fig = figures.epoch_grid(run, "test", title=experiments.caption(
     name, profile, "Zhang's full network (32M) on fruits: test images by epoch"))
-_ = report.save_figure(fig, "02-zhang-full-fruits")
+_ = report.save_figure(fig, nb.figure())
 
 # %% [markdown]
 # ## Numbers
@@ -87,7 +123,7 @@ _ = report.save_figure(fig, "02-zhang-full-fruits")
 # predicted chroma / true chroma (1: as saturated as the truth, 0: gray), ab error.
 
 # %%
-_ = experiments.report_metrics({name: name}, profile)
+_ = compare.report_metrics({name: name}, profile)
 
 # %% [markdown]
 # "Computationally slow": the training rate of each seed on this machine (it varies with the
@@ -102,14 +138,14 @@ for run in runs:
 # %%
 fig = figures.loss_curves({"zhang_full, mse": runs}, title=experiments.caption(
     name, profile, "training loss"))
-_ = report.save_figure(fig, "02-zhang-full-fruits-loss")
+_ = report.save_figure(fig, nb.figure("loss"))
 
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
 # What the paper says, the rule that decides it, what was measured (with its 95 % interval
 # over the seeds) and the verdict. The legend above the table says what each verdict means;
-# the rules are in `colorization/study/claims.py`.
+# the claims are listed in `colorization/study/claims.py`, their rules in `rules.py`.
 
 # %%
-_ = claims.show(profile, "02-zhang-full-fruits")
+_ = claims.show(profile, nb.name)

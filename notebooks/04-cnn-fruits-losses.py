@@ -57,8 +57,9 @@ from colorization.study import notebook
 # "fruits" and "animals" resolve to, the commit and the date.
 profile = notebook.setup_notebook(profile)
 
-from colorization.study import claims, compare, experiments
+from colorization.study import catalog, claims, compare, experiments
 
+nb = catalog.get("04-cnn-fruits-losses")
 names = {"MSE": "cnn-fruits-mse", "SmoothL1 (beta 1, normalised)": "cnn-fruits-smoothl1",
          "SmoothL1 (beta 10 ab)": "cnn-fruits-smoothl1-ab10"}
 
@@ -85,21 +86,58 @@ for name in names.values():
     print(experiments.describe(name, profile))
 
 # %% [markdown]
-# ## Train
+# ## Prepare the data
+#
+# The three experiments differ only in their loss: the same photos, the same pipeline and,
+# seed for seed, the same batches in the same order. Here is the pipeline of the SmoothL1 run
+# with its threshold at 10 ab units, seed 0:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+ab10 = experiments.prepare(names["SmoothL1 (beta 10 ab)"], profile, seed=0)
+_ = notebook.show_batch(ab10, n=4)
+
+# %% [markdown]
+# ## Build the model
+#
+# The ~1M CNN of notebook 03 (`zhang_fruits`), the same for the three losses:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ab10.model.network.summary(line_length=90)
+
+# %% [markdown]
+# ## Compile
+#
+# Only the loss changes: `smooth_l1_ab` with `delta=10.0` puts the threshold at 10 ab units
+# (10 / 256 = 0.039 in the normalised units the sigmoid outputs), with the same Adam and cosine
+# schedule as MSE:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.show_compile(ab10)
+
+# %% [markdown]
+# ## Train
+#
+# `model.fit` with the run's callbacks for this seed, then every seed of the three losses
+# (`compare.train_all`: the MSE runs are notebook 03's, reused when they are finished).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print(f"{names['SmoothL1 (beta 10 ab)']}, seed 0:")
+_ = notebook.fit(ab10)
 runs = compare.train_all(names, profile)
 
 # %% [markdown]
-# ## Fig. 3: the same test images under each loss, then the numbers
+# ## Look at the predictions: Fig. 3, the same test images under each loss, then the numbers
 #
 # `compare.loss_comparison` draws the snapshot test images of seed 0 of every experiment at
 # its last epoch, prints the test metrics of every seed (mean ± standard deviation) beside the
 # gray baseline and plots the training losses of every seed.
 
 # %%
-_ = compare.loss_comparison(runs, names, profile, "04-cnn-fruits-losses",
+_ = compare.loss_comparison(runs, names, profile, nb.figure(),
                             title="fruit CNN: the three losses at the last epoch (seed 0)")
 
 # %% [markdown]
@@ -107,7 +145,7 @@ _ = compare.loss_comparison(runs, names, profile, "04-cnn-fruits-losses",
 #
 # What the paper says, the rule that decides it, what was measured (with its 95 % interval
 # over the seeds) and the verdict. The legend above the table says what each verdict means;
-# the rules are in `colorization/study/claims.py`.
+# the claims are listed in `colorization/study/claims.py`, their rules in `rules.py`.
 
 # %%
-_ = claims.show(profile, "04-cnn-fruits-losses")
+_ = claims.show(profile, nb.name)

@@ -43,8 +43,9 @@ from colorization.study import notebook
 # "fruits" and "animals" resolve to, the commit and the date.
 profile = notebook.setup_notebook(profile)
 
-from colorization.study import claims, compare, experiments, figures, report
+from colorization.study import catalog, claims, compare, experiments, figures, report
 
+nb = catalog.get("05-cnn-animals")
 names = {"~1M CNN": "cnn-small-animals-mse", "~3.5M CNN": "cnn-animals-mse"}
 
 # %% [markdown]
@@ -60,20 +61,54 @@ for model in ("zhang_fruits", "zhang_animals"):
     print(notebook.network_summary(model))
 
 # %% [markdown]
-# ## Train
+# ## Prepare the data
+#
+# The pet photos (cats and dogs with their real backgrounds), every training image, in
+# batches that the pipeline shuffles with the seed. The pipeline of the ~3.5M CNN, seed 0:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+animals = experiments.prepare(names["~3.5M CNN"], profile, seed=0)
+_ = notebook.show_batch(animals)
+
+# %% [markdown]
+# ## Build the model
+#
+# `zhang_animals`: the fruit CNN with more filters (~3.5M parameters), at this profile's
+# image size:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+animals.model.network.summary(line_length=95)
+
+# %% [markdown]
+# ## Compile
+#
+# Adam with its cosine-decayed learning rate, and MSE on the normalised ab:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.show_compile(animals)
+
+# %% [markdown]
+# ## Train
+#
+# `model.fit` with the run's callbacks for this seed; then both networks, every seed, the
+# same way (finished runs are reused, interrupted ones resume).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.fit(animals)
 runs = compare.train_all(names, profile)
 
 # %% [markdown]
-# ## Epoch by epoch, test images (seed 0)
+# ## Look at the predictions: test images, epoch by epoch (seed 0)
 
 # %%
-for label, name in names.items():
+for (label, name), part in zip(names.items(), ("small", "")):
     fig = figures.epoch_grid(runs[label][0], "test", title=experiments.caption(
         name, profile, f"{label} on animals (MSE): test images by epoch"))
-    _ = report.save_figure(fig, f"05-{name}")
+    _ = report.save_figure(fig, nb.figure(part))
 
 # %% [markdown]
 # ## Does the network tell images apart?
@@ -90,19 +125,19 @@ print(compare.by_epoch(runs, keys=("spread_ratio", "ciede2000", "ciede2000_gray"
 # ## Numbers (test set)
 
 # %%
-_ = experiments.report_metrics(names, profile)
+_ = compare.report_metrics(names, profile)
 
 # %%
 fig = figures.loss_curves(runs, title=experiments.caption(
     "cnn-animals-mse", profile, "training loss"))
-_ = report.save_figure(fig, "05-cnn-animals-loss")
+_ = report.save_figure(fig, nb.figure("loss"))
 
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
 # What the paper says, the rule that decides it, what was measured (with its 95 % interval
 # over the seeds) and the verdict. The legend above the table says what each verdict means;
-# the rules are in `colorization/study/claims.py`.
+# the claims are listed in `colorization/study/claims.py`, their rules in `rules.py`.
 
 # %%
-_ = claims.show(profile, "05-cnn-animals")
+_ = claims.show(profile, nb.name)

@@ -22,8 +22,8 @@
 # the output of the CNN is less desaturated and more accurate. The background color is the
 # main problem for both methods [...] the images are green-ish."
 #
-# **Writes:** `reports/figures/08-cnn-vs-ae-train.png`, `reports/figures/08-cnn-vs-ae-seen.png`
-# (Fig. 9), `reports/figures/08-cnn-vs-ae-unseen.png` (Fig. 10). Reuses the runs of notebooks
+# **Writes:** `reports/figures/08-cnn-vs-autoencoder-train.png`, `reports/figures/08-cnn-vs-autoencoder-seen.png`
+# (Fig. 9), `reports/figures/08-cnn-vs-autoencoder-unseen.png` (Fig. 10). Reuses the runs of notebooks
 # 05 and 07.
 #
 # **Domains.** The networks are trained on animal photos (the Kaggle Animals-10 selection, or
@@ -42,7 +42,9 @@ from colorization.study import notebook
 # "fruits" and "animals" resolve to, the commit and the date.
 profile = notebook.setup_notebook(profile)
 
-from colorization.study import claims, compare, experiments, figures, report
+from colorization.study import catalog, claims, compare, experiments, figures, report
+
+nb = catalog.get("08-cnn-vs-autoencoder")
 
 names = {"CNN": "cnn-animals-mse", "autoencoder": "ae-animals-mse"}
 
@@ -76,9 +78,9 @@ print("columns:", ", ".join(columns))
 # %%
 scale = experiments.scale_text("cnn-animals-mse", profile, seed=0)
 fig = figures.side_by_side(columns, "train", n=3, title=f"training images\n{scale}")
-_ = report.save_figure(fig, "08-cnn-vs-ae-train")
+_ = report.save_figure(fig, nb.figure("train"))
 fig = figures.side_by_side(columns, "test", n=4, title=f"test images\n{scale}")
-_ = report.save_figure(fig, "08-cnn-vs-ae-seen")
+_ = report.save_figure(fig, nb.figure("seen"))
 
 # %% [markdown]
 # ## Fig. 10: images neither network has seen (seed 0)
@@ -86,7 +88,7 @@ _ = report.save_figure(fig, "08-cnn-vs-ae-seen")
 # %%
 fig = figures.side_by_side(columns, "photos", n=6,
                            title=f"scikit-image's photographs, never seen\n{scale}")
-_ = report.save_figure(fig, "08-cnn-vs-ae-unseen")
+_ = report.save_figure(fig, nb.figure("unseen"))
 
 # %% [markdown]
 # ## Numbers: "learns faster", "less desaturated", "green-ish"
@@ -106,14 +108,14 @@ for set_name in ("test", "photos"):
 # %%
 fig = figures.loss_curves(runs, title=experiments.caption(
     "cnn-animals-mse", profile, "training loss (CNN: [0,1] units; AE: [-1,1] units)"))
-_ = report.save_figure(fig, "08-cnn-vs-ae-loss")
+_ = report.save_figure(fig, nb.figure("loss"))
 
 # %% [markdown]
 # ## The paper's claims, decided by these runs
 #
 # What the paper says, the rule that decides it, what was measured (with its 95 % interval
 # over the seeds) and the verdict. The legend above the table says what each verdict means;
-# the rules are in `colorization/study/claims.py`.
+# the claims are listed in `colorization/study/claims.py`, their rules in `rules.py`.
 
 # %%
-_ = claims.show(profile, "08-cnn-vs-autoencoder")
+_ = claims.show(profile, nb.name)

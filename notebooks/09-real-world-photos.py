@@ -31,7 +31,7 @@
 # paper's claims, put your own fruit photographs in a folder and evaluate a run on it:
 # `colorization evaluate --run runs/quick/cnn-fruits-mse/seed0 --data my_fruit_photos/`.
 #
-# **Writes:** `reports/figures/09-photos-epochs.png`, `reports/figures/09-photos-fullres.png`.
+# **Writes:** `reports/figures/09-real-world-photos-epochs.png`, `reports/figures/09-real-world-photos-fullres.png`.
 # Reuses the runs of notebooks 03 and 06.
 
 # %% tags=["parameters"]
@@ -48,7 +48,9 @@ profile = notebook.setup_notebook(profile)
 
 from colorization.data import photos
 from colorization.runs.colorize import colorize_image
-from colorization.study import claims, compare, experiments, figures, report
+from colorization.study import catalog, claims, compare, experiments, figures, report
+
+nb = catalog.get("09-real-world-photos")
 
 names = {"CNN": "cnn-fruits-mse", "autoencoder": "ae-fruits-mse"}
 
@@ -64,7 +66,7 @@ fig = figures.side_by_side({label: (seeds[0], None) for label, seeds in runs.ite
                            "photos", n=8, title=experiments.caption(
                                "cnn-fruits-mse", profile,
                                "fruit colourisers on photographs that are not fruit"))
-_ = report.save_figure(fig, "09-photos-epochs")
+_ = report.save_figure(fig, nb.figure("epochs"))
 
 # %% [markdown]
 # ## At full resolution
@@ -80,7 +82,7 @@ fig = figures.image_grid(rows, col_labels=["original"] + [f"{k} (seed 0)" for k 
                          cell=2.2, title=experiments.caption(
                              "cnn-fruits-mse", profile, "full resolution: the network's ab "
                              "joined with the photograph's own L"))
-_ = report.save_figure(fig, "09-photos-fullres")
+_ = report.save_figure(fig, nb.figure("fullres"))
 for name, p in fullres:
     print(f"{name}: {p.shape[1]}x{p.shape[0]}")
 
@@ -100,7 +102,7 @@ print(report.format_spread_table(per_seed, keys=("ciede2000", "ciede2000_gray", 
 #
 # What the paper says, the rule that decides it, what was measured (with its 95 % interval
 # over the seeds) and the verdict. The legend above the table says what each verdict means;
-# the rules are in `colorization/study/claims.py`.
+# the claims are listed in `colorization/study/claims.py`, their rules in `rules.py`.
 
 # %%
-_ = claims.show(profile, "09-real-world-photos")
+_ = claims.show(profile, nb.name)

@@ -22,8 +22,9 @@
 # measure what that does to the desaturation the regressors show.
 #
 # **Writes:** the runs of `zhang-class-fruits` and `zhang-class-animals`,
-# `reports/figures/10-ab-bins.png` (the bins and our prior), `10-class-vs-mse-<data>.png`,
-# `10-temperature.png` (chroma ratio and CIEDE2000 against T), rows of `reports/results.json`.
+# `reports/figures/10-zhang-classification-ab-bins.png` (the bins and our prior),
+# `10-zhang-classification-vs-mse-<data>.png`, `10-zhang-classification-temperature.png`
+# (chroma ratio and CIEDE2000 against T), rows of `reports/results.json`.
 #
 # The method, in `colorization.core.quantize` and `colorization.nets.classification`:
 #
@@ -55,8 +56,9 @@ import numpy as np
 
 from colorization.core import color, quantize
 from colorization.runs.evaluate import evaluate_model, load_eval_images
-from colorization.study import claims, compare, experiments, report
+from colorization.study import catalog, claims, compare, experiments, report
 
+nb = catalog.get("10-zhang-classification")
 names = {"fruits": "zhang-class-fruits", "animals": "zhang-class-animals"}
 baselines = {"fruits": "cnn-fruits-mse", "animals": "cnn-animals-mse"}  # MSE regressors
 
@@ -75,10 +77,49 @@ print(f"Q = {quantize.n_bins()} bins; a in [{centres[:, 0].min():.0f}, "
 print(notebook.network_summary("zhang_classification"))
 
 # %% [markdown]
-# ## Train
+# ## Prepare the data
+#
+# The same fruit photos and pipeline as the regressors (fewer of them in the quick profile):
+# the target is still the photo's ab, which the model quantises into soft bin targets
+# inside the graph. Seed 0 of the fruit experiment:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+classifier = experiments.prepare(names["fruits"], profile, seed=0)
+_ = notebook.show_batch(classifier)
+
+# %% [markdown]
+# ## Build the model
+#
+# `registry.build_colorizer("zhang_classification", image_size)`: the ~1M CNN's trunk ending
+# in Q logits per pixel; `model.temperature` sets the annealed-mean decoding:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+classifier.model.network.summary(line_length=96)
+print(f"decoding temperature: {classifier.model.temperature}")
+
+# %% [markdown]
+# ## Compile
+#
+# Adam with a cosine-decayed learning rate. The loss is the model's own `compute_loss`: the
+# cross-entropy of the logits against the soft targets, each pixel weighted by the rebalancing
+# weight of its true bin (λ = 0.5 and the prior of this training set, drawn below).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.show_compile(classifier)
+print(f"rebalance_lambda: {classifier.config.rebalance_lambda}")
+
+# %% [markdown]
+# ## Train
+#
+# `model.fit` with the run's callbacks; then both datasets, and the MSE regressors they are
+# compared with (notebooks 03 and 05's runs, reused when finished).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.fit(classifier)
 runs = {data: experiments.run_all(name, profile) for data, name in names.items()}
 mse_runs = {data: experiments.run_all(name, profile) for data, name in baselines.items()}
 
@@ -108,17 +149,17 @@ for ax in axes:
     ax.set_ylabel("a")
     ax.set_aspect("equal")
 fig.tight_layout()
-_ = report.save_figure(fig, "10-ab-bins")
+_ = report.save_figure(fig, nb.figure("ab-bins"))
 print(f"prior: the most frequent bin holds {prior.max():.2f} of the pixels; "
       f"weights from {weights.min():.2f} to {weights.max():.2f}, "
       f"prior-weighted mean {np.sum(prior * weights):.3f}")
 
 # %% [markdown]
-# ## Classification vs MSE regression, last epoch (seed 0), then the numbers
+# ## Look at the predictions: classification vs MSE regression (seed 0)
 
 # %%
 results = compare.against_baseline(runs, mse_runs, names, baselines, profile,
-                                   "10-class-vs-mse", labels=("MSE regression", "classification"),
+                                   f"{nb.name}-vs-mse", labels=("MSE regression", "classification"),
                                    title="{data}: MSE regression vs Zhang's classification")
 
 # %% [markdown]
@@ -168,7 +209,7 @@ fig.suptitle(experiments.caption("zhang-class-fruits", profile,
                                  "annealed-mean decoding: T -> 0 the mode, T = 1 the mean"),
              fontsize=9)
 fig.tight_layout()
-_ = report.save_figure(fig, "10-temperature")
+_ = report.save_figure(fig, nb.figure("temperature"))
 
 # %% [markdown]
 # **What the classification loss is meant to do.** An MSE regressor predicts the conditional
@@ -185,4 +226,4 @@ _ = report.save_figure(fig, "10-temperature")
 # claim is decided here; the line below says so. Notebook 12 gathers every claim.
 
 # %%
-_ = claims.show(profile, "10-zhang-classification")
+_ = claims.show(profile, nb.name)

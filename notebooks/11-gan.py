@@ -44,8 +44,9 @@ profile = notebook.setup_notebook(profile)
 import matplotlib.pyplot as plt
 
 from colorization.nets import gan, models
-from colorization.study import claims, compare, experiments, figures, report
+from colorization.study import catalog, claims, compare, experiments, figures, report
 
+nb = catalog.get("11-gan")
 names = {"fruits": "gan-fruits", "animals": "gan-animals"}
 baselines = {"fruits": "ae-fruits-mse", "animals": "ae-animals-mse"}  # same size, MSE
 
@@ -64,10 +65,47 @@ print(f"discriminator (PatchGAN): {models.count_trainable(discriminator):,d} tra
       f"parameters; 100x100 input -> {tuple(discriminator.output.shape[1:])} patch logits")
 
 # %% [markdown]
-# ## Train
+# ## Prepare the data
+#
+# The fruit photos, fewer of them in the quick profile (the GAN's step costs two networks).
+# The generator sees L; the discriminator sees (L, ab) pairs, real ones from the batch:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+adversarial = experiments.prepare(names["fruits"], profile, seed=0)
+_ = notebook.show_batch(adversarial, n=4)
+
+# %% [markdown]
+# ## Build the model
+#
+# `registry.build_colorizer("gan", image_size)`: a `GANColorizer` holding the U-Net generator
+# (`model.network`) and the PatchGAN discriminator, at this profile's image size:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+adversarial.model.network.summary(line_length=92)
+adversarial.model.discriminator.summary(line_length=92)
+
+# %% [markdown]
+# ## Compile
+#
+# One Keras optimizer steps both networks (two Adams with pix2pix's beta_1 = 0.5 and rate
+# 2e-4, decayed by a cosine); the loss is the model's own: the generator's
+# `g_adv + 100 · g_l1` and the discriminator's binary cross-entropy on real and fake pairs.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.show_compile(adversarial)
+
+# %% [markdown]
+# ## Train
+#
+# `model.fit` with the run's callbacks; then both datasets and the MSE autoencoders they are
+# compared with (notebooks 06 and 07's autoencoders, reused when finished).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+_ = notebook.fit(adversarial)
 runs = {data: experiments.run_all(name, profile) for data, name in names.items()}
 mse_runs = {data: experiments.run_all(name, profile) for data, name in baselines.items()}
 
@@ -89,18 +127,18 @@ for data, seeds in runs.items():
 axes[0].legend(fontsize=8)
 fig.suptitle(experiments.caption("gan-fruits", profile, "GAN losses"), fontsize=9)
 fig.tight_layout()
-_ = report.save_figure(fig, "11-gan-losses")
+_ = report.save_figure(fig, nb.figure("losses"))
 
 # %%
 fig = figures.epoch_grid(runs["fruits"][0], "test", title=experiments.caption(
     "gan-fruits", profile, "GAN on fruits: test images by epoch"))
-_ = report.save_figure(fig, "11-gan-fruits")
+_ = report.save_figure(fig, nb.figure("fruits"))
 
 # %% [markdown]
-# ## GAN vs the autoencoder with MSE, last epoch (seed 0), then the numbers
+# ## Look at the predictions: GAN vs the autoencoder with MSE, last epoch (seed 0)
 
 # %%
-results = compare.against_baseline(runs, mse_runs, names, baselines, profile, "11-gan-vs-mse",
+results = compare.against_baseline(runs, mse_runs, names, baselines, profile, f"{nb.name}-vs-mse",
                                    labels=("autoencoder, MSE", "GAN"),
                                    title="{data}: MSE autoencoder vs GAN")
 
@@ -124,4 +162,4 @@ for line in compare.beside_baseline(results, names, baselines, "GAN"):
 # here; the line below says so. Notebook 12 gathers every claim.
 
 # %%
-_ = claims.show(profile, "11-gan")
+_ = claims.show(profile, nb.name)

@@ -38,7 +38,9 @@ from colorization.study import notebook
 # "fruits" and "animals" resolve to, the commit and the date.
 profile = notebook.setup_notebook(profile)
 
-from colorization.study import claims, experiments, figures, report, stats
+from colorization.study import catalog, claims, compare, experiments, figures, report, stats
+
+nb = catalog.get("12-results")
 
 # %% [markdown]
 # ## What was trained
@@ -60,7 +62,7 @@ for name in experiments.EXPERIMENTS:
 # %%
 results = {name: experiments.evaluate_all(name, profile) for name in experiments.EXPERIMENTS}
 for name, per_seed in results.items():
-    experiments.record(name, profile, per_seed)
+    compare.record(name, profile, per_seed)
 print(f"test images per experiment: {sorted({int(m['n_images']) for r in results.values() for m in r})}")
 print(report.format_spread_table(results, keys=("ciede2000", "ciede2000_gray", "ciede2000_tint", "hue_error",
                                                 "spread_ratio", "chroma_ratio", "psnr",
@@ -94,7 +96,7 @@ fig = figures.metric_bars(rows, keys=("CIEDE2000 / gray", "hue error (degrees)",
                                 f"{experiments.SCALE[profile]['image_size']}, {kinds} "
                                 "(bars: mean over seeds, lines: lowest to highest seed; "
                                 "dashed: the gray baseline)")
-_ = report.save_figure(fig, "12-results")
+_ = report.save_figure(fig, nb.figure())
 for name, per_seed in results.items():
     print(f"{name:26s} seed 0: {report.verdict(per_seed[0])}")
 
@@ -133,7 +135,7 @@ for other in ("cnn-fruits-smoothl1", "cnn-fruits-smoothl1-ab10"):
 #
 # The paper's conclusions (fruits are easy for both families, animals are hard, the small
 # networks fail, ...) and the claims of each section, decided by the rules in
-# `colorization/study/claims.py` from the numbers above, with Holm's correction over all of
+# `colorization/study/rules.py` from the numbers above, with Holm's correction over all of
 # them. Each row names the data and scale it was decided on, what was measured, the effect
 # with its 95 % interval, the test and its p-value; the notebook named beside each experiment
 # shows its figures. The table is also written to `reports/results.json` (`"claims"`); the

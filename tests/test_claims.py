@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from colorization.core import metrics
-from colorization.study import claims, experiments, report
+from colorization.study import best, claims, experiments, report
 from colorization.study.claims import (
     INCONCLUSIVE,
     INDICATIVE,
@@ -532,7 +532,7 @@ def test_the_experiment_is_described_in_full(monkeypatch):
 def test_paper_profile_stops_without_kaggle_data(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COLORIZATION_DATA", "embedded")
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(tmp_path / "runs"))
-    monkeypatch.delenv(experiments.ALLOW_EMBEDDED_ENV, raising=False)
+    monkeypatch.setattr(experiments, "ALLOW_EMBEDDED", False)
     trained = []
     monkeypatch.setattr(experiments, "train", lambda *a, **k: trained.append(a))
     with pytest.raises(experiments.MissingPaperDataError) as err:
@@ -541,13 +541,13 @@ def test_paper_profile_stops_without_kaggle_data(monkeypatch, tmp_path, capsys):
     assert "make data" in text and "Kaggle login" in text and "fruits360-sample" in text
     assert experiments.ALLOW_EMBEDDED_ENV in text and not trained
     experiments.check_paper_data("quick")  # other profiles: no check
-    monkeypatch.setenv(experiments.ALLOW_EMBEDDED_ENV, "1")
+    monkeypatch.setattr(experiments, "ALLOW_EMBEDDED", True)
     experiments.run("cnn-fruits-mse", "paper")
     assert len(trained) == 1
 
     from colorization.study import reproduce
 
-    monkeypatch.delenv(experiments.ALLOW_EMBEDDED_ENV)
+    monkeypatch.setattr(experiments, "ALLOW_EMBEDDED", False)
     monkeypatch.setattr(reproduce, "_stream_notebook_output", lambda: None)
     monkeypatch.setitem(__import__("sys").modules, "papermill", object())
     assert reproduce.run("paper") == 2
@@ -573,23 +573,23 @@ def _fake_run(folder, data, epochs, ratio=None, dataset=None, state="finished"):
 def test_best_run_picks_the_best_finished_run_of_the_kind(tmp_path, monkeypatch, capsys):
     root = tmp_path / "runs"
     monkeypatch.setenv("COLORIZATION_RUNS_DIR", str(root))
-    assert experiments.best_run("fruits") is None
-    assert "make reproduce" in experiments.no_run_message("fruits")
+    assert best.best_run("fruits") is None
+    assert "make reproduce" in best.no_run_message("fruits")
     _fake_run(root / "smoke" / "cnn-fruits-mse" / "seed0", "fruits", 2,
               dataset="fruits360-sample")
-    assert experiments.best_run("fruits")[0] == root / "smoke" / "cnn-fruits-mse" / "seed0"
+    assert best.best_run("fruits")[0] == root / "smoke" / "cnn-fruits-mse" / "seed0"
     _fake_run(root / "quick" / "cnn-fruits-mse" / "seed0", "fruits", 8, ratio=0.3)
     _fake_run(root / "quick" / "ae-fruits-mse" / "seed1", "fruits", 8, ratio=0.25)
     _fake_run(root / "quick" / "ae-broken" / "seed0", "fruits", 8, ratio=0.01,
               state="incomplete")
     _fake_run(root / "quick" / "cnn-animals-mse" / "seed0", "animals", 8, ratio=0.1,
               dataset="pets-sample")
-    path, why = experiments.best_run("fruits")
+    path, why = best.best_run("fruits")
     assert path == root / "quick" / "ae-fruits-mse" / "seed1"
     assert "0.25x" in why and "3 finished fruits runs" in why
-    assert experiments.best_run("animals")[0] == root / "quick" / "cnn-animals-mse" / "seed0"
+    assert best.best_run("animals")[0] == root / "quick" / "cnn-animals-mse" / "seed0"
     with pytest.raises(ValueError):
-        experiments.best_run("cars")
+        best.best_run("cars")
 
     from colorization import cli
 

@@ -39,14 +39,14 @@ def figures_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def reported(monkeypatch):
-    """experiments.report_metrics replaced by a recorder (no real experiment is evaluated)."""
+    """compare.report_metrics replaced by a recorder (no real experiment is evaluated)."""
     calls = []
 
     def fake(by_label, profile):
         calls.append((dict(by_label), profile))
         return {label: [{"ab_mae": 1.0}] for label in by_label}
 
-    monkeypatch.setattr(compare.experiments, "report_metrics", fake)
+    monkeypatch.setattr(compare, "report_metrics", fake)
     monkeypatch.setattr(compare.experiments, "caption", lambda name, profile, what, seed=0:
                         f"{what}\n{name}: a scale")
     return calls
@@ -58,11 +58,11 @@ def test_loss_comparison_draws_reports_and_plots(tmp_path, figures_dir, reported
             "SmoothL1": [_fake_run(tmp_path, "b", ab_by_epoch={1: (5, 5), 2: (20, -5)}),
                          _fake_run(tmp_path, "b1", ab_by_epoch={1: (5, 5), 2: (19, -5)})]}
     names = {"MSE": "exp-mse", "SmoothL1": "exp-sl1"}
-    out = compare.loss_comparison(runs, names, "smoke", "04-x", title="t")
+    out = compare.loss_comparison(runs, names, "smoke", "04-cnn-fruits-losses", title="t")
     assert reported == [(names, "smoke")]
     assert set(out) == {"MSE", "SmoothL1"}
-    assert (figures_dir / "04-x.png").stat().st_size > 0
-    assert (figures_dir / "04-x-curves.png").stat().st_size > 0
+    assert (figures_dir / "04-cnn-fruits-losses.png").stat().st_size > 0
+    assert (figures_dir / "04-cnn-fruits-losses-curves.png").stat().st_size > 0
 
 
 def test_loss_comparison_refuses_mismatched_labels(tmp_path, figures_dir, reported):
@@ -74,16 +74,19 @@ def test_loss_comparison_refuses_mismatched_labels(tmp_path, figures_dir, report
 
 def test_against_baseline_one_figure_per_dataset_baseline_first(tmp_path, figures_dir,
                                                                  reported):
-    runs = {d: [_fake_run(tmp_path, f"m-{d}", ab_by_epoch={1: (3, 3)})] for d in ("fr", "an")}
-    base = {d: [_fake_run(tmp_path, f"b-{d}", ab_by_epoch={1: (0, 0)})] for d in ("fr", "an")}
-    names = {"fr": "new-fr", "an": "new-an"}
-    baselines = {"fr": "old-fr", "an": "old-an"}
-    compare.against_baseline(runs, base, names, baselines, "quick", "11-v",
+    runs = {d: [_fake_run(tmp_path, f"m-{d}", ab_by_epoch={1: (3, 3)})]
+            for d in ("fruits", "animals")}
+    base = {d: [_fake_run(tmp_path, f"b-{d}", ab_by_epoch={1: (0, 0)})]
+            for d in ("fruits", "animals")}
+    names = {"fruits": "new-fr", "animals": "new-an"}
+    baselines = {"fruits": "old-fr", "animals": "old-an"}
+    compare.against_baseline(runs, base, names, baselines, "quick", "11-gan-vs-mse",
                              labels=("old", "new"), title="{data}: old vs new")
     assert list(reported[0][0]) == ["old-fr", "new-fr", "old-an", "new-an"]
-    assert sorted(p.name for p in figures_dir.iterdir()) == ["11-v-an.png", "11-v-fr.png"]
+    assert sorted(p.name for p in figures_dir.iterdir()) == ["11-gan-vs-mse-animals.png",
+                                                              "11-gan-vs-mse-fruits.png"]
     with pytest.raises(ValueError, match="same datasets"):
-        compare.against_baseline(runs, {"fr": base["fr"]}, names, baselines, "quick", "x",
+        compare.against_baseline(runs, {"fruits": base["fruits"]}, names, baselines, "quick", "x",
                                  labels=("a", "b"), title="t")
 
 

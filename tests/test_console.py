@@ -19,9 +19,12 @@ from PIL import Image
 
 from colorization.acquire.prepare import prepare
 from colorization.core import paths
+from colorization.data import datasets
 from colorization.runs import callbacks
+from colorization.runs import train as training
 from colorization.runs.config import RunConfig
-from colorization.runs.train import PROGRESS_ENV, train
+from colorization.runs.train import train
+from colorization.study import console as printed
 from colorization.study import plan, reproduce
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +94,7 @@ def test_progress_is_at_most_every_interval(tmp_path):
 
 def test_a_training_writes_its_events_when_asked(tmp_path, monkeypatch):
     events = tmp_path / "events.jsonl"
-    monkeypatch.setenv(PROGRESS_ENV, str(events))
+    monkeypatch.setitem(training.OUTPUT, "progress", str(events))
     config = RunConfig(model="autoencoder_small", data="fruits", epochs=2, image_size=16,
                        max_images=20, max_test_images=4, batch_size=8, snapshot_images=1)
     train(config, tmp_path / "exp" / "seed3", verbose=0)
@@ -107,21 +110,21 @@ def test_a_training_writes_its_events_when_asked(tmp_path, monkeypatch):
 def test_the_console_lines_of_events(tmp_path):
     start = {"event": "start", "run": "a/seed0", "epoch": 0, "epochs": 10, "steps": 243,
              "images": 15506}
-    assert reproduce.event_line(start) == ("    run a/seed0: 15,506 images x 10 epochs, 243 "
+    assert printed.event_line(start) == ("    run a/seed0: 15,506 images x 10 epochs, 243 "
                                            "steps an epoch")
-    assert "from epoch 4" in reproduce.event_line({**start, "epoch": 3})
-    line = reproduce.event_line({"event": "progress", "run": "a/seed0", "epoch": 1,
+    assert "from epoch 4" in printed.event_line({**start, "epoch": 3})
+    line = printed.event_line({"event": "progress", "run": "a/seed0", "epoch": 1,
                                  "epochs": 10, "step": 12, "steps": 243,
                                  "images_per_second": 6.4, "eta_seconds": 6000})
     assert line == ("      a/seed0 epoch 1/10, step 12/243: 6.4 images/s, run ETA 1 h 40 min")
-    assert reproduce.event_line({"event": "other"}) is None
+    assert printed.event_line({"event": "other"}) is None
 
     events = tmp_path / "e.jsonl"
     console = Lines()
-    watcher = reproduce.Watcher(console, events)
+    watcher = printed.Watcher(console, events)
     events.write_text(json.dumps(start) + "\n" + '{"event": "end", "run": "a/se')
     watcher.drain()
-    assert console.lines == [reproduce.event_line(start)]  # the half-written line waits
+    assert console.lines == [printed.event_line(start)]  # the half-written line waits
     with open(events, "a") as f:
         f.write('ed0", "epochs": 10, "seconds": 90, "images_per_second": 7.0}\n')
     watcher.drain()
@@ -131,9 +134,9 @@ def test_the_console_lines_of_events(tmp_path):
 
 
 def test_a_quiet_notebook_gets_a_line_saying_it_still_runs(tmp_path, monkeypatch):
-    monkeypatch.setattr(reproduce, "HEARTBEAT_SECONDS", 0.0)
+    monkeypatch.setattr(printed, "HEARTBEAT_SECONDS", 0.0)
     console = Lines()
-    watcher = reproduce.Watcher(console, tmp_path / "none.jsonl", poll=0.01)
+    watcher = printed.Watcher(console, tmp_path / "none.jsonl", poll=0.01)
     watcher.start()
     try:
         assert not console.lines  # no notebook running: nothing to say
@@ -286,6 +289,7 @@ def test_the_paper_profile_on_a_cpu_prints_its_estimate_and_stops_under_ci(
     PROFILE=paper` with CI=1 and no --yes: the plan and the cost, then a stop before any
     notebook or training starts."""
     monkeypatch.setenv("COLORIZATION_DATA", "auto")
+    monkeypatch.setattr(datasets, "_source", "auto")
     monkeypatch.setenv("COLORIZATION_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CI", "1")
     fruits, animals = tmp_path / "fruit-recognition.zip", tmp_path / "animals10.zip"

@@ -132,11 +132,11 @@ def _colorize(args) -> int:
     from colorization.runs.colorize import colorize_files
 
     if not args.run and not args.model:  # the best finished run for --kind
-        from colorization.study import experiments
+        from colorization.study import best
 
-        found = experiments.best_run(args.kind)
+        found = best.best_run(args.kind)
         if found is None:
-            print(f"error: {experiments.no_run_message(args.kind)}", file=sys.stderr)
+            print(f"error: {best.no_run_message(args.kind)}", file=sys.stderr)
             return EXIT_ERROR
         args.run = found[0]
         print(f"using {found[1]}", file=sys.stderr)
@@ -193,6 +193,9 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     runtime.prepare_tensorflow("2")
     try:
+        from colorization.study.notebook import apply_environment
+
+        apply_environment()  # the COLORIZATION_* settings, read here and nowhere below
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         print("interrupted; finished work is kept (training resumes from the last epoch)",

@@ -1,17 +1,7 @@
-"""The comparisons the notebooks repeat, written once, over every seed.
-
-- :func:`train_all`: train (or reuse) every seed of a ``{label: experiment}`` mapping;
-- :func:`loss_comparison`: the same network under several losses (notebooks 04 and 07):
-  the test images side by side at the last epoch (seed 0, named), the metrics of every seed
-  (mean ± sd), the loss curves of every seed;
-- :func:`against_baseline`: a new method beside its baseline on each dataset (notebooks 10
-  and 11): one side-by-side figure per dataset, then the metrics of both;
-- :func:`by_epoch` / :func:`snapshot_rows`: the metrics of :mod:`colorization.core.metrics`
-  (CIEDE2000, hue error, ``spread_ratio``, ``gray_stain``, ...) on the runs' stored
-  snapshot images, per epoch, mean ± sd over seeds, as the printed table claims read.
-
-Nothing here decides a claim: :mod:`colorization.study.claims` does, from the same metrics.
-"""
+"""The comparisons the notebooks repeat, over every seed: losses on one network
+(:func:`loss_comparison`), a method beside its baseline (:func:`against_baseline`), and the
+metrics of the stored snapshots epoch by epoch (:func:`by_epoch`). Nothing here decides a
+claim: :mod:`colorization.study.claims` does, from the same metrics."""
 
 from __future__ import annotations
 
@@ -22,28 +12,25 @@ LOSS_CURVES_TITLE = "training loss (each in its own units)"
 
 
 def train_all(names: dict[str, str], profile: str) -> dict[str, list[Run]]:
-    """``{label: [Run of each seed]}`` for ``{label: experiment name}``: each trained, or its
-    finished runs reused (:func:`colorization.study.experiments.run_all`)."""
+    """``{label: [Run of each seed]}`` for ``{label: experiment name}``, trained or reused."""
     return {label: experiments.run_all(name, profile) for label, name in names.items()}
 
 
 def loss_comparison(runs: dict[str, list[Run]], names: dict[str, str], profile: str,
                     figure: str, title: str,
                     curves_title: str = LOSS_CURVES_TITLE) -> dict[str, list[dict]]:
-    """Compare runs of one network trained with different losses.
-
-    Draws the snapshot test images of seed 0 of every experiment at its last epoch side by
-    side (saved as ``reports/figures/<figure>.png``, the title naming the scale and seed),
-    prints and records the test metrics of every seed
-    (:func:`colorization.study.experiments.report_metrics`, keyed by ``names``' labels) and
-    saves the training-loss curves of every seed as ``<figure>-curves.png``. Returns
+    """Runs of one network trained with different losses: seed 0's test images at the last
+    epoch side by side (``reports/figures/<figure>.png``), the test metrics of every seed
+    printed and recorded, and every seed's loss curves (``<figure>-curves.png``). Returns
     ``{label: [metrics of each seed]}``."""
-    _check_labels(runs, names)
+    if list(runs) != list(names):
+        raise ValueError(f"runs and names must have the same labels in the same order; got "
+                         f"{list(runs)} and {list(names)}")
     first = next(iter(names.values()))
     fig = figures.side_by_side({label: (seeds[0], None) for label, seeds in runs.items()},
                                "test", title=experiments.caption(first, profile, title))
     report.save_figure(fig, figure)
-    result = experiments.report_metrics(names, profile)
+    result = report_metrics(names, profile)
     curves = figures.loss_curves(runs, title=experiments.caption(first, profile, curves_title))
     report.save_figure(curves, f"{figure}-curves")
     return result
@@ -52,14 +39,10 @@ def loss_comparison(runs: dict[str, list[Run]], names: dict[str, str], profile: 
 def against_baseline(runs: dict[str, list[Run]], baseline_runs: dict[str, list[Run]],
                      names: dict[str, str], baselines: dict[str, str], profile: str,
                      figure: str, labels: tuple[str, str], title: str) -> dict[str, list[dict]]:
-    """A method beside its baseline, per dataset.
-
-    ``runs`` / ``baseline_runs``: ``{dataset: [Run of each seed]}``; ``names`` /
-    ``baselines``: ``{dataset: experiment name}``; ``labels``: the column titles
-    ``(baseline, method)``; ``title``: the figure title, formatted with ``data=<dataset>``.
-    Saves one figure per dataset (seed 0 of each) as ``reports/figures/<figure>-<dataset>.png``,
-    then prints and records the metrics of every experiment (baseline first). Returns
-    ``{experiment name: [metrics of each seed]}``."""
+    """A method beside its baseline: per dataset (the keys of ``runs``, ``baseline_runs``,
+    ``names`` and ``baselines``) seed 0 of both as ``reports/figures/<figure>-<dataset>.png``
+    (``labels``: the columns, ``title`` formatted with ``data``), then the metrics of every
+    experiment printed and recorded. Returns ``{experiment name: [metrics of each seed]}``."""
     if set(runs) != set(baseline_runs) or set(runs) != set(names) or set(names) != set(baselines):
         raise ValueError("runs, baseline_runs, names and baselines must name the same datasets; "
                          f"got {sorted(runs)}, {sorted(baseline_runs)}, {sorted(names)}, "
@@ -70,19 +53,14 @@ def against_baseline(runs: dict[str, list[Run]], baseline_runs: dict[str, list[R
                                    title=experiments.caption(names[data], profile,
                                                              title.format(data=data)))
         report.save_figure(fig, f"{figure}-{data}")
-    ordered = {}
-    for data in names:
-        ordered[baselines[data]] = baselines[data]
-        ordered[names[data]] = names[data]
-    return experiments.report_metrics(ordered, profile)
+    ordered = [n for data in names for n in (baselines[data], names[data])]
+    return report_metrics({n: n for n in ordered}, profile)
 
 
 def beside_baseline(results: dict[str, list[dict]], names: dict[str, str],
                     baselines: dict[str, str], label: str) -> list[str]:
-    """One computed sentence per dataset for :func:`against_baseline`'s ``results``: the
-    method's chroma ratio beside its baseline's, and its CIEDE2000 against the gray baseline's
-    (means over seeds), with the seeds each ran. Indicative: the two may run at different
-    scales and seed counts (their tables say)."""
+    """Per dataset, a sentence on :func:`against_baseline`'s ``results``: the method's mean
+    chroma ratio beside its baseline's and its CIEDE2000 over the gray baseline's."""
     lines = []
     for data in names:
         method, base = results[names[data]], results[baselines[data]]
@@ -100,10 +78,8 @@ def beside_baseline(results: dict[str, list[dict]], names: dict[str, str],
 
 def snapshot_rows(runs: dict[str, list[Run]], set_name: str = "test", epochs: str = "all"
                   ) -> dict[str, list[dict]]:
-    """Metrics (:func:`colorization.core.metrics.evaluate_with_baseline`, claim metrics
-    included) of every seed's stored snapshot images of ``set_name``, keyed ``"<label>, epoch
-    <e>"`` (the epochs every seed has). ``epochs``: ``"all"`` the snapshot epochs, ``"ends"``
-    the first and the last."""
+    """The metrics of every seed's stored snapshots of ``set_name``, keyed ``"<label>, epoch
+    <e>"`` over the epochs all seeds have (``epochs="ends"``: the first and last only)."""
     if epochs not in ("all", "ends"):
         raise ValueError(f"epochs must be 'all' or 'ends', got {epochs!r}")
     rows = {}
@@ -130,12 +106,30 @@ def snapshot_rows(runs: dict[str, list[Run]], set_name: str = "test", epochs: st
 def by_epoch(runs: dict[str, list[Run]], keys=("ciede2000", "ciede2000_gray", "hue_error",
                                                "chroma_ratio"),
              set_name: str = "test", epochs: str = "all") -> str:
-    """:func:`snapshot_rows` as a printed table of ``keys``, mean ± sd over seeds (rounded,
-    so notebooks compare)."""
+    """:func:`snapshot_rows` as a table of ``keys``, mean ± sd over seeds."""
     return report.format_spread_table(snapshot_rows(runs, set_name, epochs), keys=keys)
 
 
-def _check_labels(runs: dict, names: dict) -> None:
-    if list(runs) != list(names):
-        raise ValueError(f"runs and names must have the same labels in the same order; got "
-                         f"{list(runs)} and {list(names)}")
+def record(name: str, profile: str, per_seed: list[dict]) -> None:
+    """Add experiment ``name``'s metrics (every seed's, their mean and spread) to
+    ``reports/results.json``, with its scale and the data the runs used."""
+    cfg = experiments.config(name, profile)
+    report.record(name, per_seed, model=cfg.model, loss=cfg.loss, profile=profile,
+                  **experiments.scale(name, profile))
+
+
+def report_metrics(experiments_by_label: dict[str, str], profile: str,
+                   keys=report.TABLE_KEYS_SHORT) -> dict[str, list[dict]]:
+    """Evaluate every seed of the experiments (``{label: experiment name}``), print their
+    metrics as mean ± sd over seeds with each one's scale, and record them in
+    ``reports/results.json``. Returns ``{label: [metrics of each seed]}``. The shared
+    closing cell of the experiment notebooks."""
+    per_seed = {label: experiments.evaluate_all(name, profile)
+                for label, name in experiments_by_label.items()}
+    print(report.format_spread_table(per_seed, keys=keys))
+    width = max(len(label) for label in per_seed)
+    for label, name in experiments_by_label.items():
+        print(f"{label:{width}s}  {experiments.scale_text(name, profile)}")
+    for label, name in experiments_by_label.items():
+        record(name, profile, per_seed[label])
+    return per_seed

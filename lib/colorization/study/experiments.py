@@ -1,57 +1,36 @@
-"""The paper's experiments as named, serialisable configs, at three scales (profiles), each run
-with several seeds.
+"""The paper's experiments as named configs at three scales (profiles), each with its seeds.
 
-Each experiment is one :class:`Experiment` record in :data:`EXPERIMENTS`: the paper's
-section and figure, the notebook that shows it, the model, data, loss and every
-hyper-parameter that differs from :class:`~colorization.runs.config.RunConfig`'s defaults, its
-epochs per profile, and whether it is replicated over seeds. ``colorization experiments``
-lists them; ``colorization experiments NAME`` shows one in full, with the complete config of
-each profile; :func:`describe` prints the config a notebook trains, with its images, batch,
-epochs, optimizer steps and seeds.
+Each :class:`Experiment` in :data:`EXPERIMENTS` names the paper's section, the notebook that
+shows it, the model, data, loss, every setting that differs from
+:class:`~colorization.runs.config.RunConfig`'s defaults and its epochs per profile.
+:func:`prepare` builds what one seed trains with (the notebooks show it), :func:`run_all`
+trains every seed once into ``runs/<profile>/<name>/seed<k>/``, and later notebooks reuse
+those runs. A claim is decided only by an effect larger than the seed-to-seed noise
+(:mod:`colorization.study.stats`): 3 seeds in ``paper``, 5 in ``quick`` where a seed costs
+under a minute on a 2-core CPU (else 3), 2 in ``smoke``; experiments no claim reads run one
+seed outside ``paper``. A seed sets the initial weights, the batch order and flips and the
+training subset; the test and snapshot images are the same for every seed.
 
-Notebooks ask for an experiment by name; :func:`run_all` trains each of its seeds once into
-``runs/<profile>/<name>/seed<k>/`` and every later notebook that needs it (the loss
-comparisons, CNN vs autoencoder, the results table) reuses those run directories.
-
-**Seeds.** Every experiment a claim of the paper reads runs with several seeds (3 in the
-``paper`` profile; in ``quick`` 5 where a seed costs under a minute on a 2-core CPU, else 3;
-2 in ``smoke``): a claim is decided only by an effect larger than the seed-to-seed noise
-(:mod:`colorization.study.stats`). The seed sets the initial weights, the batch order and
-flips, and which training images a subset keeps; the test images and the images shown at
-each snapshot are the same for every seed. Experiments beyond the paper that no claim reads
-(:attr:`Experiment.replicate` false) run one seed outside the ``paper`` profile.
-
-Profiles:
-
-- ``paper``: the paper's scale, for a GPU: full datasets at 100x100, its epoch counts
-  (animals 150 epochs; the small autoencoder 600 epochs, long enough to show it fails);
-- ``quick``: the embedded real samples on a CPU (1,000 Fruits-360 photos, 370 Oxford-IIIT Pet
-  photos), 64x64, batch 16, every test image, sized so that ``make reproduce`` takes at most
-  40 minutes on 2 cores: the fruit CNNs and the ~6M autoencoder on the same 800 photos for 2
-  epochs at one learning-rate protocol, the small autoencoder 320 for 3, every animal network
-  all 296 pet photos for 2 epochs (far from the paper's 50-150: they are timed and shown, and
-  their claims wait for a network that has learned), the 32M network 32 photos for 2 epochs
-  (enough to time it); the classification and GAN runs, beyond the paper, one seed;
-- ``smoke``: the smallest run that executes every cell (CI's nbval), two seeds.
+Profiles: ``paper``, the paper's scale for a GPU (full datasets at 100x100, its epoch
+counts); ``quick``, the embedded real samples at 64x64 on a CPU, sized so that ``make
+reproduce`` takes at most 40 minutes on 2 cores (:data:`SCALE`, ``quick_images``); ``smoke``,
+the smallest run that executes every cell (CI's nbval).
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from colorization.core import fileio, paths
+from colorization.core import paths
 from colorization.data import datasets
 from colorization.nets import registry
 from colorization.runs import evaluate as evaluation
+from colorization.runs import train as training
 from colorization.runs.config import RunConfig
 from colorization.runs.rundir import Run, RunBusyError, wait_for_run_dir
-from colorization.runs.train import train
-from colorization.study import report
+from colorization.runs.train import Setup, train
 
 PROFILES = ("paper", "quick", "smoke")
 SEEDS = {"paper": 3, "quick": 3, "smoke": 2}
@@ -182,14 +161,6 @@ def seeds(name: str, profile: str) -> list[int]:
     return list(range(exp.quick_seeds if profile == "quick" else SEEDS[profile]))
 
 
-def profile_from_env(profile: str | None = None) -> str:
-    """``profile`` if given, else ``$COLORIZATION_PROFILE``, else ``quick``."""
-    chosen = profile or os.environ.get("COLORIZATION_PROFILE") or "quick"
-    if chosen not in PROFILES:
-        raise ValueError(f"profile must be one of {PROFILES}, got {chosen!r}")
-    return chosen
-
-
 def config(name: str, profile: str, seed: int = 0) -> RunConfig:
     """The :class:`RunConfig` of experiment ``name`` at ``profile``'s scale, for ``seed``."""
     exp, scale = _check(name, profile), SCALE[profile]
@@ -216,17 +187,22 @@ def run_dir(name: str, profile: str, seed: int = 0) -> Path:
 
 
 ALLOW_EMBEDDED_ENV = "COLORIZATION_ALLOW_EMBEDDED"
+#: Let the ``paper`` profile train on the embedded samples (set by the entry points from
+#: ``--allow-embedded-data`` or ``COLORIZATION_ALLOW_EMBEDDED=1``).
+ALLOW_EMBEDDED = False
 
 
 class MissingPaperDataError(RuntimeError):
     """The ``paper`` profile was asked for without the Kaggle datasets."""
 
 
-def check_paper_data(profile: str, names=("fruits", "animals")) -> None:
+def check_paper_data(profile: str, names=("fruits", "animals"),
+                     allow_embedded: bool | None = None) -> None:
     """Stop a ``paper``-profile run before it trains when a Kaggle dataset it needs is not
     prepared (the embedded samples would be trained for the paper's epoch counts).
-    ``COLORIZATION_ALLOW_EMBEDDED=1`` (``make reproduce ... --allow-embedded-data``) allows it."""
-    if profile != "paper" or os.environ.get(ALLOW_EMBEDDED_ENV, "") == "1":
+    ``allow_embedded`` (default :data:`ALLOW_EMBEDDED`) allows it."""
+    allowed = ALLOW_EMBEDDED if allow_embedded is None else allow_embedded
+    if profile != "paper" or allowed:
         return
     missing = [d for d in dict.fromkeys(names) if d in datasets.KAGGLE_IDS
                and datasets.resolve(d) != d]
@@ -242,29 +218,40 @@ def check_paper_data(profile: str, names=("fruits", "animals")) -> None:
         "`python -m colorization.study.reproduce`).")
 
 
-def run(name: str, profile: str, seed: int = 0, *, force: bool = False, verbose="auto",
-        wait: bool = True) -> Run:
-    """Train experiment ``name`` with ``seed`` (or reuse its finished run) and return the
-    :class:`Run`. The ``paper`` profile refuses to start without the Kaggle data
-    (:func:`check_paper_data`).
-
-    Several notebooks share some runs (08 and 12 use the runs of the others). When another
-    process is training this one (two notebooks open at once, or run in parallel), ``run``
-    says so and waits for it, then uses the run it finished (``wait=False``: raise
-    :class:`~colorization.runs.rundir.RunBusyError` at once, as ``colorization train`` does).
-    """
-    cfg = config(name, profile, seed)
-    folder = run_dir(name, profile, seed)
+def _start(name: str, profile: str, seed: int, wait: bool, start):
+    """``start(config, folder)`` for seed ``seed`` of ``name``, after the paper profile's data
+    check (:func:`check_paper_data`); while another process trains the same run, it says so
+    and waits, then uses the run it finished (``wait=False``: ``RunBusyError`` at once)."""
+    cfg, folder = config(name, profile, seed), run_dir(name, profile, seed)
     if not Run(folder).finished:
         check_paper_data(profile, [cfg.data])
     while True:
         try:
-            return train(cfg, folder, force=force, verbose=verbose)
+            return start(cfg, folder)
         except RunBusyError as err:
             if not wait:
                 raise
             print(f"waiting: {err.in_use}; this run is used once it is finished", flush=True)
             wait_for_run_dir(err.run_dir)
+
+
+def prepare(name: str, profile: str, seed: int = 0, *, force: bool = False) -> Setup:
+    """What seed ``seed`` of experiment ``name`` trains with: the data, the ``tf.data``
+    pipeline, the compiled model and its callbacks (:func:`colorization.runs.train.prepare`,
+    which :func:`run` uses too); train it with :func:`colorization.runs.train.fit`."""
+    return _start(name, profile, seed, True,
+                  lambda cfg, folder: training.prepare(cfg, folder, force=force))
+
+
+def run(name: str, profile: str, seed: int = 0, *, force: bool = False, verbose="auto",
+        wait: bool = True, callbacks=()) -> Run:
+    """Train seed ``seed`` of experiment ``name`` (or reuse its finished run) and return the
+    :class:`Run` (:func:`colorization.runs.train.train`: ``prepare``, then ``fit``). Several
+    notebooks share runs: one another process is training is waited for (``wait=False``:
+    ``RunBusyError`` at once, as ``colorization train`` does). Extra Keras ``callbacks`` run
+    after the run's own."""
+    return _start(name, profile, seed, wait, lambda cfg, folder: train(
+        cfg, folder, force=force, verbose=verbose, callbacks=callbacks))
 
 
 def run_all(name: str, profile: str, *, force: bool = False, verbose="auto") -> list[Run]:
@@ -408,106 +395,3 @@ def listing() -> str:
     for name, exp in EXPERIMENTS.items():
         rows.append(f"{name:26s} {exp.notebook:30s} {exp.model:22s} {exp.data:8s} {exp.paper}")
     return "\n".join(rows)
-
-
-# ------------------------------------------------------------------ numbers of every seed
-
-
-def record(name: str, profile: str, per_seed: list[dict]) -> None:
-    """Add experiment ``name``'s metrics (every seed's, their mean and spread) to
-    ``reports/results.json``, with its scale and the data the runs used."""
-    cfg = config(name, profile)
-    report.record(name, per_seed, model=cfg.model, loss=cfg.loss, profile=profile,
-                  **scale(name, profile))
-
-
-def report_metrics(experiments_by_label: dict[str, str], profile: str,
-                   keys=report.TABLE_KEYS_SHORT) -> dict[str, list[dict]]:
-    """Evaluate every seed of the experiments (``{label: experiment name}``), print their
-    metrics as mean ± sd over seeds with each one's scale, and record them in
-    ``reports/results.json``. Returns ``{label: [metrics of each seed]}``. The shared
-    closing cell of the experiment notebooks."""
-    per_seed = {label: evaluate_all(name, profile)
-                for label, name in experiments_by_label.items()}
-    print(report.format_spread_table(per_seed, keys=keys))
-    width = max(len(label) for label in per_seed)
-    for label, name in experiments_by_label.items():
-        print(f"{label:{width}s}  {scale_text(name, profile)}")
-    for label, name in experiments_by_label.items():
-        record(name, profile, per_seed[label])
-    return per_seed
-
-
-KIND_DATASETS = {"fruits": ("fruits", "fruits360-sample", "synthetic-fruits"),
-                 "animals": ("animals", "pets-sample", "synthetic-animals")}
-
-
-def best_run(kind: str = "fruits", root=None, log=None):
-    """The finished run best suited to colourise ``kind`` images ("fruits" or "animals"),
-    and one line saying why it was chosen; ``None`` when there is none under ``root``
-    (default ``runs/``).
-
-    Candidates are finished runs trained on that kind of data (Kaggle, the embedded
-    sample or the generated stand-in). Ranked by the ab error over the gray baseline's in
-    their stored test metrics (lower is better); runs never evaluated come after, larger
-    profiles (paper, quick, smoke) and longer training first. A run whose folder is damaged,
-    or whose stored metrics are damaged or not finite and plausible (a NaN or negative
-    error, a gray baseline of 0), is skipped: ``log`` (default: standard error) gets one line
-    for each, naming the run and why.
-    """
-    if kind not in KIND_DATASETS:
-        raise ValueError(f"kind must be one of {sorted(KIND_DATASETS)}, got {kind!r}")
-    log = log or (lambda line: print(line, file=sys.stderr))
-    root = Path(root) if root is not None else paths.runs_dir()
-    ranked = []
-    for status in sorted(root.glob("**/status.json")):
-        run = Run(status.parent)
-        try:
-            if not run.finished:
-                continue
-            cfg = run.config
-            used = run.status.get("dataset", cfg.data)
-            if cfg.data not in KIND_DATASETS[kind] and used not in KIND_DATASETS[kind]:
-                continue
-            scores = [_score(path) for path in sorted((run.dir / "metrics").glob("*.json"))]
-        except (OSError, ValueError) as err:  # DamagedFileError too
-            log(f"skipped {run.dir}: {err}")
-            continue
-        scores = [s for s in scores if s is not None]
-        profile = next((p for p in run.dir.parts if p in PROFILES), None)
-        size = PROFILES.index(profile) if profile else len(PROFILES)
-        score = min(scores) if scores else math.inf
-        ranked.append((score, size, -cfg.epochs, str(run.dir), run, cfg, used))
-    if not ranked:
-        return None
-    score, _, _, _, run, cfg, used = min(ranked, key=lambda r: r[:4])
-    measured = (f"ab error {score:.2f}x the gray baseline's on its test set"
-                if math.isfinite(score) else "not evaluated yet")
-    why = (f"{run.dir}: {cfg.model} trained {cfg.epochs} epochs on {used} ({measured}; "
-           f"best of {len(ranked)} finished {kind} run{'s' * (len(ranked) > 1)})")
-    return run.dir, why
-
-
-def _score(path: Path) -> float | None:
-    """ab error over the gray baseline's in the metrics file ``path`` (``None`` for metrics
-    of another split); ``ValueError`` naming the file for damaged or implausible ones."""
-    m = evaluation.read_metrics(path)
-    if m.get("split") != "test":
-        return None
-    for key in ("ab_mae", "ab_mae_gray"):
-        problem = fileio.number_problem(m.get(key), 0.0)
-        if problem:
-            raise ValueError(f"{path}: {key}: {problem}")
-    if m["ab_mae_gray"] == 0:
-        raise ValueError(f"{path}: ab_mae_gray: 0.0 is out of range (the gray baseline's "
-                         "error is above 0 on any coloured image)")
-    return m["ab_mae"] / m["ab_mae_gray"]
-
-
-def no_run_message(kind: str = "fruits") -> str:
-    """What to do when :func:`best_run` finds nothing."""
-    model = "zhang_fruits" if kind == "fruits" else "zhang_animals"
-    return (f"no finished {kind} run under {paths.runs_dir()}. Make one with `make reproduce` "
-            "(every experiment; at most 40 minutes on a CPU) or train just one, e.g. "
-            f"`colorization train --model {model} --data {kind} --epochs 8 --image-size 64 "
-            f"--out runs/my-{kind}`, or pass --run / --model")

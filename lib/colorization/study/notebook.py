@@ -7,25 +7,48 @@ from __future__ import annotations
 import datetime
 import os
 
+import numpy as np
+
 from colorization.core import runtime
+
+PROFILES = ("paper", "quick", "smoke")
 
 
 def setup_notebook(profile: str | None = None) -> str:
-    """The first call of every notebook: quiet TensorFlow, then choose the profile and print
-    what produces the outputs below it (:func:`provenance`).
+    """The first call of every notebook: quiet TensorFlow, apply the settings of the
+    environment (:func:`apply_environment`), then choose the profile and print what produces
+    the outputs below it (:func:`provenance`).
 
     ``profile``: the notebook's parameter (``None``: ``$COLORIZATION_PROFILE``, else
     ``"quick"``). Returns the profile name. The experiments' records, per profile, are
     :mod:`colorization.study.experiments` (``colorization experiments`` lists them).
     """
     runtime.prepare_tensorflow()
-    # Imported after quiet(): importing it imports TensorFlow, whose start-up lines quiet()
-    # keeps out of the notebook.
-    from colorization.study import experiments
-
-    chosen = experiments.profile_from_env(profile)
+    apply_environment()
+    chosen = profile or os.environ.get("COLORIZATION_PROFILE") or "quick"
+    if chosen not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {chosen!r}")
     print(provenance(chosen))
     return chosen
+
+
+def apply_environment(environ=None) -> None:
+    """Hand the ``COLORIZATION_*`` settings of the environment to the library, as the
+    arguments its functions take by default: what ``fruits`` and ``animals`` mean
+    (``COLORIZATION_DATA``), fit's verbosity and the progress-events file (``COLORIZATION_VERBOSE``,
+    ``COLORIZATION_PROGRESS``, set by ``make reproduce`` for its notebooks) and the paper
+    profile on embedded data (``COLORIZATION_ALLOW_EMBEDDED=1``). The CLI and every
+    notebook's first cell call it; nothing below them reads the environment."""
+    from colorization.data import datasets
+    from colorization.runs import train
+    from colorization.study import experiments
+
+    env = os.environ if environ is None else environ
+    datasets.set_source(env.get("COLORIZATION_DATA") or "auto")
+    verbose = env.get("COLORIZATION_VERBOSE", "")
+    train.OUTPUT.update(verbose=int(verbose) if verbose.isdigit() else None,
+                        progress=env.get("COLORIZATION_PROGRESS") or None)
+    experiments.ALLOW_EMBEDDED = env.get(experiments.ALLOW_EMBEDDED_ENV, "") == "1"
 
 
 def provenance(profile: str, today: datetime.date | None = None) -> str:
@@ -52,6 +75,101 @@ def short_commit(root: str | os.PathLike | None = None) -> str:
 
     where = root if root is not None else os.path.dirname(os.path.abspath(__file__))
     return report.git_commit(where, short=True)
+
+
+def show_batch(setup, n: int = 6):
+    """The training pipeline (printed) and one of its batches as the model sees it: the
+    photo, its L (the input) and its ab (the target, drawn at L = 70 so the colour shows on
+    its own). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from colorization.core import color
+
+    print(f"pipeline: {setup.dataset!r}\n  yields {getattr(setup.dataset, 'element_spec', '')}"
+          f"\n  {setup.steps_per_epoch} batches an epoch, shuffled with seed {setup.config.seed}"
+          + (", randomly flipped" if setup.config.flip else ""))
+    batch = setup.first_batch()
+    rgb = batch[:n]
+    lab = color.to_numpy(color.rgb_uint8_to_lab(rgb))
+    ab_only = np.concatenate([np.full_like(lab[..., :1], 70.0), lab[..., 1:]], -1)
+    rows = (("photo (uint8 RGB, what the pipeline yields)", rgb),
+            ("L: the input", lab[..., 0]),
+            ("ab: the target (at L = 70)", color.to_numpy(color.lab_to_rgb(ab_only))))
+    fig, axes = plt.subplots(3, len(rgb), figsize=(1.6 * len(rgb), 5.2), squeeze=False)
+    for r, (label, images) in enumerate(rows):
+        for c, image in enumerate(images):
+            axes[r, c].imshow(image, cmap="gray" if image.ndim == 2 else None,
+                              vmin=0, vmax=100 if image.ndim == 2 else None)
+            axes[r, c].set_axis_off()
+        axes[r, 0].set_title(label, loc="left", fontsize=9)
+    c = setup.config
+    fig.suptitle(f"the first training batch: {len(batch)} of {len(setup.train_set)} "
+                 f"{setup.train_set.dataset} images, {c.image_size}x{c.image_size}"
+                 + (", random flips" if c.flip else ""), fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _call(obj) -> str:
+    """``Name(key=value, ...)`` of a Keras object's config, without its name and unset keys."""
+    config = {k: v for k, v in obj.get_config().items() if v is not None and k != "name"}
+    return f"{type(obj).__name__}({', '.join(f'{k}={v!r}' for k, v in config.items())})"
+
+
+def describe_compile(setup) -> str:
+    """The compiled model's optimizer, learning-rate schedule and loss, as text."""
+    import keras
+
+    model, c = setup.model, setup.config
+    opt = model.optimizer
+    rate = opt._learning_rate if hasattr(opt, "_learning_rate") else opt.learning_rate
+    schedule = (_call(rate) if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule)
+                else f"constant {float(rate):g}")
+    loss = (_call(model.loss) if model.loss
+            else f"the model's own compute_loss ({type(model).__name__})")
+    return "\n".join([
+        f"optimizer: {type(opt).__name__}, learning rate {schedule}",
+        f"steps: {setup.steps_per_epoch} an epoch x {c.epochs} epochs = "
+        f"{setup.steps_per_epoch * c.epochs} optimizer steps, batch {setup.batch_size}",
+        f"loss: {c.loss}: {loss}",
+        f"precision: {setup.precision}; jit_compile: {model.jit_compile}"])
+
+
+def show_compile(setup):
+    """Print :func:`describe_compile` and plot :func:`plot_schedule`; returns the figure."""
+    print(describe_compile(setup))
+    return plot_schedule(setup)
+
+
+def fit(setup):
+    """Print the ``model.fit`` call of ``setup`` with its callbacks, then make it
+    (:func:`colorization.runs.train.fit`); returns the run."""
+    from colorization.runs import train
+
+    print(("reused, finished: " if setup.finished else "") + setup.fit_call(), flush=True)
+    return train.fit(setup)
+
+
+def plot_schedule(setup):
+    """The learning rate at every optimizer step of the run. Returns the figure."""
+    import keras
+    import matplotlib.pyplot as plt
+
+    opt, c = setup.model.optimizer, setup.config
+    rate = opt._learning_rate if hasattr(opt, "_learning_rate") else opt.learning_rate
+    steps = np.arange(setup.steps_per_epoch * c.epochs + 1)
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        values = [float(keras.ops.convert_to_numpy(rate(int(s)))) for s in steps]
+    else:
+        values = [float(rate)] * len(steps)
+    fig, ax = plt.subplots(figsize=(6, 2.4))
+    ax.plot(steps, values)
+    for epoch in range(1, c.epochs):
+        ax.axvline(epoch * setup.steps_per_epoch, color="0.85", lw=0.8, zorder=0)
+    ax.set(xlabel="optimizer step (gray lines: epochs)", ylabel="learning rate",
+           title=f"{type(opt).__name__}, {c.lr_schedule} schedule over {len(steps) - 1} steps")
+    fig.tight_layout()
+    return fig
 
 
 def network_summary(model: str, image_size: int = 100) -> str:

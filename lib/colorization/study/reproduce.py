@@ -349,9 +349,6 @@ def main(argv=None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def publish(profile: str) -> list[Path]:
     """Make the executed notebooks of the last ``make reproduce`` the committed ones, then
@@ -388,3 +385,7 @@ def publish(profile: str) -> list[Path]:
         figure = paths.figures_dir() / f"{name}.png"
         written.append(fileio.write_bytes(out / f"{profile}-{name}.png", figure.read_bytes()))
     return written + published.write()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

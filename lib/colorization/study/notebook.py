@@ -44,6 +44,7 @@ def apply_environment(environ=None) -> None:
     from colorization.study import experiments
 
     env = os.environ if environ is None else environ
+    runtime.apply_environment()  # the CPU-rewrite switch, read before TensorFlow loads too
     datasets.set_source(env.get("COLORIZATION_DATA") or "auto")
     verbose = env.get("COLORIZATION_VERBOSE", "")
     train.OUTPUT.update(verbose=int(verbose) if verbose.isdigit() else None,
@@ -110,6 +111,12 @@ def show_batch(setup, n: int = 6):
     return fig
 
 
+def _rate(setup):
+    """The optimizer's learning rate as compiled: a schedule object, or a number."""
+    opt = setup.model.optimizer
+    return getattr(opt, "_learning_rate", opt.learning_rate)
+
+
 def _call(obj) -> str:
     """``Name(key=value, ...)`` of a Keras object's config, without its name and unset keys."""
     config = {k: v for k, v in obj.get_config().items() if v is not None and k != "name"}
@@ -121,8 +128,7 @@ def describe_compile(setup) -> str:
     import keras
 
     model, c = setup.model, setup.config
-    opt = model.optimizer
-    rate = opt._learning_rate if hasattr(opt, "_learning_rate") else opt.learning_rate
+    opt, rate = model.optimizer, _rate(setup)
     schedule = (_call(rate) if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule)
                 else f"constant {float(rate):g}")
     loss = (_call(model.loss) if model.loss
@@ -155,8 +161,7 @@ def plot_schedule(setup):
     import keras
     import matplotlib.pyplot as plt
 
-    opt, c = setup.model.optimizer, setup.config
-    rate = opt._learning_rate if hasattr(opt, "_learning_rate") else opt.learning_rate
+    opt, c, rate = setup.model.optimizer, setup.config, _rate(setup)
     steps = np.arange(setup.steps_per_epoch * c.epochs + 1)
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
         values = [float(keras.ops.convert_to_numpy(rate(int(s)))) for s in steps]
